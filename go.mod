@@ -1,0 +1,3 @@
+module github.com/meterwire/meterwire
+
+go 1.26
