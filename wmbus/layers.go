@@ -121,7 +121,7 @@ func macLen(at byte) int {
 // TPL is the transport layer header (EN 13757-7).
 type TPL struct {
 	Present bool
-	Offset  int  // offset of the CI byte
+	Offset  int // offset of the CI byte
 	CI      byte
 	Header  HeaderKind
 	// Addr is the long-header address (Header == HeaderLong).
