@@ -35,12 +35,21 @@ func New(b cipher.Block) (*CMAC, error) {
 	if b.BlockSize() != BlockSize {
 		return nil, errors.New("cmac: block size must be 16 bytes")
 	}
-	c := &CMAC{b: b}
-	var l [BlockSize]byte
-	b.Encrypt(l[:], l[:])
-	shift(&c.k1, &l)
-	shift(&c.k2, &c.k1)
+	c := new(CMAC)
+	c.Rekey(b)
 	return c, nil
+}
+
+// Rekey makes c compute CMACs with b (block size 16, unchecked), reusing
+// c's memory: a decoder deriving a key per message rekeys one CMAC instead
+// of allocating a new one.
+func (c *CMAC) Rekey(b cipher.Block) {
+	c.b = b
+	c.out = [BlockSize]byte{}
+	b.Encrypt(c.out[:], c.out[:])
+	shift(&c.k1, &c.out)
+	shift(&c.k2, &c.k1)
+	c.Reset()
 }
 
 // shift sets dst = src << 1, XOR Rb (0x87) if the top bit of src was set.

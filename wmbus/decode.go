@@ -200,6 +200,7 @@ type Decoder struct {
 	saved   []byte
 	ciphers cipherCache
 	masters map[[KeySize]byte]*cmac.CMAC
+	msgMAC  cmac.CMAC // rekeyed with each telegram's Kmac
 	s       scratch
 	kenc    [16]byte
 	kmac    [16]byte
@@ -630,7 +631,8 @@ func (d *Decoder) decryptMode7(t *Telegram, p int) error {
 	// MAC = CMAC(Kmac, MCL | MCR | [ML] | TPL CI .. end), truncated (OMS Vol.2 9.3.1).
 	f := t.Frame
 	mb, _ := aes.NewCipher(d.kmac[:])
-	m, _ := cmac.New(mb)
+	m := &d.msgMAC
+	m.Rekey(mb)
 	m.Write(f[a.mclOff : a.mclOff+1])
 	m.Write(f[a.mcrOff : a.mcrOff+4])
 	if a.Has(FCLMLPresent) {

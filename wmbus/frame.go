@@ -66,6 +66,11 @@ func crcErr(format Format, block, off int) error {
 		Detail: "format " + format.String() + " block " + strconv.Itoa(block) + " CRC does not match (radio noise or wrong --format)"}
 }
 
+func shortLErr(l int) error {
+	return &codec.Error{Layer: "dll", Offset: 0, Err: codec.ErrMalformed,
+		Detail: "L field " + strconv.Itoa(l) + " is shorter than the link-layer header (9)"}
+}
+
 func truncErr(layer string, off int, detail string) error {
 	return &codec.Error{Layer: layer, Offset: off, Err: codec.ErrTruncated, Detail: detail}
 }
@@ -84,13 +89,13 @@ func StripCRC(dst, raw []byte, format Format) ([]byte, Format, int, error) {
 		return dst, format, 0, truncErr("dll", 0, "empty frame")
 	}
 	l := int(raw[0])
+	if format == FormatA {
+		return stripA(dst, raw)
+	}
 	if l < 9 {
-		return dst, format, 0, &codec.Error{Layer: "dll", Offset: 0, Err: codec.ErrMalformed,
-			Detail: "L field " + strconv.Itoa(l) + " is shorter than the link-layer header (9)"}
+		return dst, format, 0, shortLErr(l)
 	}
 	switch format {
-	case FormatA:
-		return stripA(dst, raw)
 	case FormatB:
 		return stripB(dst, raw)
 	case FormatNone:
@@ -102,10 +107,8 @@ func StripCRC(dst, raw []byte, format Format) ([]byte, Format, int, error) {
 	if len(raw) >= formatALen(l) && crc16.Checksum(raw[:block1Len], crc16.EN13757) == crcBE(raw[block1Len:]) {
 		return stripA(dst, raw)
 	}
-	if l >= block1Len+1 && len(raw) >= l+1 {
-		if out, f, tr, err := stripB(dst, raw); err == nil {
-			return out, f, tr, nil
-		}
+	if isFormatB(raw) {
+		return stripB(dst, raw)
 	}
 	if len(raw) < l+1 {
 		return dst, FormatAuto, 0, truncErr("dll", len(raw), "L says "+strconv.Itoa(l+1)+" bytes (without CRCs), got "+strconv.Itoa(len(raw)))
@@ -113,14 +116,35 @@ func StripCRC(dst, raw []byte, format Format) ([]byte, Format, int, error) {
 	return append(dst, raw[:l+1]...), FormatNone, len(raw) - l - 1, nil
 }
 
+// isFormatB reports, without allocating, whether raw holds a format B frame
+// whose CRCs all match.
+func isFormatB(raw []byte) bool {
+	l := int(raw[0])
+	total := l + 1
+	if l < block1Len+1 || len(raw) < total {
+		return false
+	}
+	if total <= formatBBlock2+2 {
+		return crc16.Checksum(raw[:total-2], crc16.EN13757) == crcBE(raw[total-2:])
+	}
+	return total >= formatBBlock2+2+3 &&
+		crc16.Checksum(raw[:formatBBlock2], crc16.EN13757) == crcBE(raw[formatBBlock2:]) &&
+		crc16.Checksum(raw[formatBBlock2+2:total-2], crc16.EN13757) == crcBE(raw[total-2:])
+}
+
 func stripA(dst, raw []byte) ([]byte, Format, int, error) {
 	l := int(raw[0])
 	total := formatALen(l)
+	// Block 1's CRC covers L: check it before trusting L for the length, so
+	// a corrupted L reads as the CRC error it is.
+	if len(raw) >= block1Len+2 && crc16.Checksum(raw[:block1Len], crc16.EN13757) != crcBE(raw[block1Len:]) {
+		return dst, FormatA, 0, crcErr(FormatA, 1, block1Len)
+	}
+	if l < 9 {
+		return dst, FormatA, 0, shortLErr(l)
+	}
 	if len(raw) < total {
 		return dst, FormatA, 0, truncErr("dll", len(raw), "format A frame with L="+strconv.Itoa(l)+" needs "+strconv.Itoa(total)+" bytes, got "+strconv.Itoa(len(raw)))
-	}
-	if crc16.Checksum(raw[:block1Len], crc16.EN13757) != crcBE(raw[block1Len:]) {
-		return dst, FormatA, 0, crcErr(FormatA, 1, block1Len)
 	}
 	dst = append(dst, raw[:block1Len]...)
 	pos := block1Len + 2
@@ -173,8 +197,8 @@ func stripB(dst, raw []byte) ([]byte, Format, int, error) {
 // given format, inserting the block CRCs and, for format B, raising L to
 // count them. FormatNone and FormatAuto append the frame unchanged.
 func AppendCRC(dst, frame []byte, format Format) ([]byte, error) {
-	if len(frame) < block1Len+1 || int(frame[0]) != len(frame)-1 {
-		return dst, &codec.Error{Layer: "dll", Offset: 0, Err: codec.ErrMalformed, Detail: "frame must be at least 11 bytes with L = length-1"}
+	if len(frame) < block1Len || int(frame[0]) != len(frame)-1 {
+		return dst, &codec.Error{Layer: "dll", Offset: 0, Err: codec.ErrMalformed, Detail: "frame must be at least the 10-byte link header with L = length-1"}
 	}
 	switch format {
 	case FormatA:

@@ -13,6 +13,7 @@ import (
 )
 
 type decodeOpts struct {
+	examples   bool
 	keys       []string
 	format     string
 	explain    bool
@@ -50,6 +51,7 @@ stderr; what could be decoded is still printed.`,
 		},
 	}
 	f := cmd.Flags()
+	f.BoolVar(&o.examples, "examples", false, "decode the bundled example telegrams (OMS, Kamstrup, Telit) with their published keys")
 	f.StringArrayVar(&o.keys, "key", nil, "AES-128 key as 32 hex digits, for every meter; or ID=HEX for one meter (repeatable)")
 	f.StringVar(&o.format, "format", "auto", "link-layer frame shape: auto, a, b or none (no CRCs)")
 	f.BoolVar(&o.explain, "explain", false, "print every layer and field with byte offsets and meaning")
@@ -143,9 +145,24 @@ func runDecode(stdin io.Reader, stdout, stderr io.Writer, args []string, o *deco
 		out.Write(b)
 		out.WriteByte('\n')
 	}
-	if len(args) == 1 {
+	switch {
+	case o.examples:
+		if len(args) > 0 || len(o.keys) > 0 {
+			return fmt.Errorf("--examples brings its own telegrams and keys")
+		}
+		for _, ex := range bundledExamples() {
+			if o.explain && !o.jsonOut {
+				fmt.Fprintf(out, "== %s\n", ex.name)
+			}
+			d.Keys = nil
+			if ex.key != nil {
+				d.Keys = wmbus.StaticKey(ex.key)
+			}
+			decodeOne(ex.hex)
+		}
+	case len(args) == 1:
 		decodeOne(args[0])
-	} else {
+	default:
 		if f, ok := stdin.(*os.File); ok {
 			if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
 				return fmt.Errorf("give a telegram as hex argument, or pipe telegrams on stdin (see --help)")
