@@ -2,7 +2,6 @@ package wmbus
 
 import (
 	"bytes"
-	"encoding/hex"
 	"errors"
 	"strings"
 	"testing"
@@ -304,15 +303,6 @@ func TestRandomBitFlips(t *testing.T) {
 	t.Logf("L-field flips with the format forced, by error: %v", lFlips)
 }
 
-func hexBytes(tb testing.TB, s string) []byte {
-	tb.Helper()
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return b
-}
-
 func findVector(tb testing.TB, file, titlePrefix string) corpusFrame {
 	tb.Helper()
 	for _, c := range corpus(tb) {
@@ -368,7 +358,7 @@ func TestCFieldsAccepted(t *testing.T) {
 
 	// OMS N.5.2 ACC-NR: C = 0x47, ELL 0x8C, CI 0x8B (long header, no data).
 	c = findVector(t, "oms_examples.txt", "OMS N.5.2")
-	if !bytes.Equal(c.frame, hexBytes(t, "194793444433221155378C20758B8877665593445508FF040000")) {
+	if !bytes.Equal(c.frame, mustHex(t, "194793444433221155378C20758B8877665593445508FF040000")) {
 		t.Fatalf("N.5.2 frame is % X", c.frame)
 	}
 	tel, err = decodeVector(&d, c.frame, nil)
