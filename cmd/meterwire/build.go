@@ -14,6 +14,8 @@ func newBuildCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "build",
 		Short: "Build (and encrypt) a telegram from its fields",
+		Example: `  meterwire build wmbus --ell 8f --enc ctr --payload 0413E8030000 --key 000102030405060708090A0B0C0D0E0F --format b
+  meterwire build wmbus --help   # every field of the frame as a flag`,
 	}
 	cmd.AddCommand(newBuildWMBusCmd())
 	return cmd
