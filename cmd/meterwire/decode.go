@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/meterwire/meterwire/telegram"
 	"github.com/meterwire/meterwire/wmbus"
 	"github.com/spf13/cobra"
 )
@@ -104,7 +105,8 @@ func runDecode(stdin io.Reader, stdout, stderr io.Writer, args []string, o *deco
 	if err != nil {
 		return err
 	}
-	d := &wmbus.Decoder{Format: format, Keys: keys, ELLAddress: policy}
+	td := &telegram.Decoder{WMBus: wmbus.Decoder{Format: format, Keys: keys, ELLAddress: policy}}
+	d := &td.WMBus
 	if o.ignoreMAC {
 		d.MAC = wmbus.MACIgnore
 	}
@@ -120,28 +122,23 @@ func runDecode(stdin io.Reader, stdout, stderr io.Writer, args []string, o *deco
 			fmt.Fprintf(stderr, "meterwire: telegram %d: %v\n", n, err)
 			return
 		}
-		var tel *wmbus.Telegram
-		if len(raw) > 0 && raw[0] == 0x68 {
-			tel, err = d.DecodeWired(raw)
-		} else {
-			tel, err = d.Decode(raw)
-		}
+		res, err := td.Decode(raw)
 		if err != nil {
 			failed++
 			fmt.Fprintf(stderr, "meterwire: telegram %d: %v\n", n, err)
 		}
-		if tel == nil {
+		if res == nil {
 			return
 		}
 		if o.explain && !o.jsonOut {
-			tel.WriteExplanation(out)
+			res.WriteExplanation(out)
 			if err != nil {
 				fmt.Fprintf(out, "error: %v\n", err)
 			}
 			out.WriteByte('\n')
 			return
 		}
-		b, _ := json.Marshal(tel.Report(o.explain, err))
+		b, _ := json.Marshal(res.Report(o.explain, err))
 		out.Write(b)
 		out.WriteByte('\n')
 	}
