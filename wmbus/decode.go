@@ -535,6 +535,14 @@ func modeName(mode int) string {
 	return ""
 }
 
+// alreadyPlain reports whether data marked as TPL-encrypted already starts
+// with the 2F2F a decryption would produce: a receiver (or a log) decrypted
+// it and left the security mode set. A real ciphertext starts with 2F2F once
+// in 65536 frames; with a key, decryption is tried first.
+func alreadyPlain(data []byte) bool {
+	return len(data) >= 2 && data[0] == 0x2F && data[1] == 0x2F
+}
+
 // encRange returns the length of the encrypted part the CFG announces. When
 // the frame ends inside the last announced block (some meters count wrong),
 // the whole blocks present are decrypted, as jMBus and wmbusmeters do, and
@@ -570,8 +578,14 @@ func (d *Decoder) decryptMode5(t *Telegram, p int) error {
 		t.APLOffset = p
 		return nil
 	}
+	data := t.Frame[p : p+n]
 	key := d.tplKey(t)
 	if key == nil {
+		if alreadyPlain(data) {
+			t.Security.Status = StatusAlreadyPlain
+			t.APLOffset = p
+			return nil
+		}
 		t.Security.Status = StatusNoKey
 		return d.meterErr(t, "tpl", p, ErrNoKey, "mode 5 (AES-128-CBC) encrypted; add the meter's 16-byte key")
 	}
@@ -586,11 +600,15 @@ func (d *Decoder) decryptMode5(t *Telegram, p int) error {
 	for i := 8; i < 16; i++ {
 		iv[i] = t.TPL.ACC
 	}
-	data := t.Frame[p : p+n]
 	d.saved = append(d.saved[:0], data...)
 	d.s.decryptCBC(blk, iv, data)
 	if data[0] != 0x2F || data[1] != 0x2F {
 		copy(data, d.saved)
+		if alreadyPlain(data) {
+			t.Security.Status = StatusAlreadyPlain
+			t.APLOffset = p
+			return nil
+		}
 		t.Security.Status = StatusWrongKey
 		return d.meterErr(t, "tpl", p, ErrWrongKey, "decrypted data does not start with 2F2F: the key is wrong")
 	}
@@ -617,8 +635,13 @@ func (d *Decoder) decryptMode7(t *Telegram, p int) error {
 	t.Security.EncStart, t.Security.EncEnd = p, p+n
 	key := d.tplKey(t)
 	if key == nil {
-		t.Security.Status = StatusNoKey
 		t.Security.MAC = MACNotChecked
+		if n > 0 && alreadyPlain(t.Frame[p:p+n]) {
+			t.Security.Status = StatusAlreadyPlain
+			t.APLOffset = p
+			return nil
+		}
+		t.Security.Status = StatusNoKey
 		return d.meterErr(t, "tpl", p, ErrNoKey, "mode 7 (AES-128-CBC, CMAC) encrypted; add the meter's 16-byte key")
 	}
 	if len(key) != KeySize {
@@ -651,6 +674,14 @@ func (d *Decoder) decryptMode7(t *Telegram, p int) error {
 	switch {
 	case macOK && marker:
 		t.Security.MAC = MACVerified
+	case !marker && !macOK && alreadyPlain(d.saved):
+		// Decrypted by a receiver that left the mode set: the MAC can no
+		// longer be checked (it covers the ciphertext).
+		copy(data, d.saved)
+		t.Security.Status = StatusAlreadyPlain
+		t.Security.MAC = MACNotChecked
+		t.APLOffset = p
+		return nil
 	case !marker || n == 0 && !macOK:
 		copy(data, d.saved)
 		t.Security.Status = StatusWrongKey

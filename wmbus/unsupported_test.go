@@ -61,3 +61,26 @@ func TestTPLContents(t *testing.T) {
 		}
 	}
 }
+
+// A frame whose TPL says mode 5 or 7 but whose data already starts with
+// 2F2F was decrypted by a receiver (or stored decrypted): reported as
+// already-plain, with or without a key, never decrypted twice.
+func TestTPLAlreadyPlain(t *testing.T) {
+	for _, tc := range []struct{ name, frame string }{
+		// OMS N.2.1 plaintext, CFG 0x2520 (mode 5, 2 blocks) left in place.
+		{"mode 5", "2E4493157856341233037A2A0020252F2F0C1427048502046D32371F1502FD1700002F2F2F2F2F2F2F2F2F2F2F2F2F"},
+		// OMS Annex N mode 7 plaintext with its AFL.
+		{"mode 7", "434493157856341233038C2075900F002C25B30A000021924D4F2FB66E017A75002007102F2F0C1427048502046D32371F1502FD1700002F2F2F2F2F2F2F2F2F2F2F2F2F"},
+	} {
+		for _, key := range [][]byte{nil, mustHex(t, "000102030405060708090A0B0C0D0E0F")} {
+			d := Decoder{}
+			if key != nil {
+				d.Keys = StaticKey(key)
+			}
+			tel, err := d.Decode(mustHex(t, tc.frame))
+			if err != nil || tel.Security.Status != StatusAlreadyPlain || hx(tel.APL()[:4]) != "2f2f0c14" {
+				t.Errorf("%s key=%v: %v status %v", tc.name, key != nil, err, tel.Security.Status)
+			}
+		}
+	}
+}
