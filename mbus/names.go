@@ -57,6 +57,9 @@ var displayUnits = map[string]display{
 // "c", ...). Units without a conversion are returned unchanged with a
 // lower-case suffix; dimensionless values have an empty suffix.
 func (r *Record) DisplayValue() (float64, string) {
+	if r.Info.Unit == "F" && r.Info.Quantity == "temperature_difference" {
+		return r.Value * 5 / 9, "k" // a difference has no offset
+	}
 	if d, ok := displayUnits[r.Info.Unit]; ok {
 		return r.Value*d.factor + d.offset, d.suffix
 	}
@@ -104,8 +107,8 @@ func (r *Record) FieldName() string {
 		base = "meter_date"
 	case "unknown", "":
 		base = "unknown_" + strings.ToLower(hex.EncodeToString(r.DIB)+"_"+hex.EncodeToString(r.VIB))
-	case "manufacturer_data":
-		return "manufacturer_data"
+	case "manufacturer_data", "reserved_special_function":
+		return q
 	case "plain_text":
 		base = "plain_" + sanitize(r.PlainUnitString())
 	}
@@ -173,7 +176,7 @@ func sanitize(s string) string {
 // bit fields, nil when the record has no valid value.
 func (r *Record) FieldValue() any {
 	switch {
-	case r.Manufacturer:
+	case r.Manufacturer, r.Coding == Special:
 		return strings.ToUpper(hex.EncodeToString(r.Data))
 	case !r.Valid:
 		return nil

@@ -216,12 +216,18 @@ func (ps *Parser) parseRecord(apl []byte, pos int, r *Record) (int, error) {
 		r.Info = VIFInfo{Quantity: "manufacturer_data", Description: "manufacturer specific data", Known: true, Type: TypeBinary}
 		return len(apl) - pos, nil
 	}
-	if dif == DIFGlobalReadout || dif&0x0F == 0x0F {
-		// 0x3F..0x6F are reserved special functions: nothing more can be
-		// parsed reliably after them.
-		if dif != DIFGlobalReadout {
-			return 0, recErr(codec.ErrUnsupported, pos, "reserved special function DIF 0x"+strconv.FormatUint(uint64(dif), 16))
-		}
+	if dif&0x0F == 0x0F && dif != DIFGlobalReadout {
+		// A reserved special function (0x3F..0x6F, or with the extension
+		// bit): nothing after it can be parsed reliably, so the rest is kept
+		// as one raw record, marked, rather than dropped or failing the
+		// records before it.
+		r.DIB = apl[pos : pos+1]
+		r.Coding = Special
+		r.Data = apl[pos+1:]
+		r.Info = VIFInfo{Quantity: "reserved_special_function", Description: "reserved special function DIF; the rest of the data is kept raw", Type: TypeBinary}
+		return len(apl) - pos, nil
+	}
+	if dif == DIFGlobalReadout {
 		r.DIB = apl[pos : pos+1]
 		r.Coding = Special
 		r.Info = VIFInfo{Quantity: "global_readout", Description: "global readout request", Known: true}
