@@ -16,7 +16,9 @@ package codec
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
+	"strings"
 )
 
 // Sentinel causes. Each decoder documents which ones it returns.
@@ -107,4 +109,32 @@ type Layer struct {
 	Len    int     `json:"len"`
 	Fields []Field `json:"fields"`
 	Note   string  `json:"note,omitempty"`
+}
+
+// WriteLayers writes layers as indented text, one line per field with its
+// offset, bytes (shortened past 16), name, value and meaning: the common
+// form of `meterwire decode --explain`.
+func WriteLayers(b *strings.Builder, layers []Layer) {
+	for _, l := range layers {
+		fmt.Fprintf(b, "%s [%d..%d)", strings.ToUpper(l.Name), l.Offset, l.Offset+l.Len)
+		if l.Note != "" {
+			fmt.Fprintf(b, "  %s", l.Note)
+		}
+		b.WriteByte('\n')
+		for _, fl := range l.Fields {
+			hx := fl.Hex
+			if len(hx) > 32 {
+				hx = hx[:28] + "..."
+			}
+			val := fl.Value
+			if val != "" {
+				val = " = " + val
+			}
+			fmt.Fprintf(b, "  %3d  %-32s %s%s", fl.Offset, hx, fl.Name, val)
+			if fl.Meaning != "" {
+				fmt.Fprintf(b, "  (%s)", fl.Meaning)
+			}
+			b.WriteByte('\n')
+		}
+	}
 }

@@ -1,5 +1,3 @@
-// Package mbus decodes wired M-Bus (EN 13757-2) frames and, in later
-// versions, EN 13757-3 application records.
 package mbus
 
 import (

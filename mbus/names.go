@@ -182,6 +182,8 @@ func (r *Record) FieldValue() any {
 		return nil
 	case r.IsText:
 		return r.Text()
+	case r.Long:
+		return strings.ToUpper(hex.EncodeToString(reversed(r.Data)))
 	}
 	switch r.Info.Type {
 	case TypeDate, TypeDateTime, TypeTime:

@@ -140,6 +140,9 @@ type Record struct {
 	Time  DateTime // for TypeDate/TypeDateTime/TypeTime
 	// IsText is set for LVAR text; the text is Data in reverse order (Text()).
 	IsText bool
+	// Long is set for LVAR binary numbers longer than 8 bytes (0xF0-0xF6):
+	// Data holds them little-endian; there is no Int or Value.
+	Long bool
 	// Manufacturer is set for DIF 0x0F/0x1F: Data holds everything after the
 	// DIF; MoreFollow is set for 0x1F.
 	Manufacturer bool
@@ -327,7 +330,11 @@ func lvarLen(l byte) int {
 	case l >= 0xE0 && l <= 0xEF:
 		return int(l - 0xE0) // binary number
 	case l >= 0xF0 && l <= 0xF4:
-		return 4 * int(l-0xEC) // floating point, reserved: 16..32 bytes (skip as a unit)
+		return 4 * int(l-0xEC) // binary number of 16, 20, 24, 28 or 32 bytes
+	case l == 0xF5:
+		return 48 // binary number
+	case l == 0xF6:
+		return 64 // binary number
 	}
 	return -1
 }
@@ -373,6 +380,12 @@ func decodeValue(r *Record) {
 				r.Int = leInt(d)
 				r.Valid = true
 			}
+		default:
+			// Binary numbers of 16..64 bytes do not fit an int64: Data keeps
+			// them, FieldValue shows them as hex.
+			r.Valid = true
+			r.Long = true
+			return
 		}
 	default:
 		return

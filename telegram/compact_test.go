@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/meterwire/meterwire/codec"
@@ -96,5 +97,16 @@ func TestKamstrupIssue1024(t *testing.T) {
 		if got := res.Records[i+1].Value; math.Abs(got-w) > 1e-9 {
 			t.Errorf("record %d (%s): %v want %v", i+1, res.Records[i+1].Info.Quantity, got, w)
 		}
+	}
+}
+
+// An encrypted compact frame (CI 0x73, mode 5): the 2F2F decryption marker
+// comes before the compact header. Engelmann FAW from wmbusmeters'
+// driver tests (shared corpus); its full frame is not in the corpus.
+func TestEncryptedCompactSkipsMarker(t *testing.T) {
+	d := Decoder{WMBus: wmbus.Decoder{Keys: wmbus.StaticKey(unhexT(t, "5CDB04C8EDFDC09EC49B5E76A24D4822"))}}
+	_, err := d.Decode(unhexT(t, "7644c5145528502202077320248622c5140007700060255f2aa2967eb77d0bf310341e3636d9acc17cc5d69ce5632d7b494cc0718e2dbb916bbec0c3ff2b0d6087fd0abb3ba0779564cc089e4527987ef2221d26d7ea448ca59759acfbea4e5b0026ef463592b6668fbf680896e78b461dbb77c32903e0"))
+	if !errors.Is(err, codec.ErrUnknownSignature) || !strings.Contains(err.Error(), "signature 052D") {
+		t.Fatalf("%v", err)
 	}
 }

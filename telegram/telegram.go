@@ -29,20 +29,59 @@ type Decoder struct {
 	parser mbus.Parser
 	apl    []byte
 	res    Result
+	frame  mbus.Frame
+	appErr mbus.AppError
+	fixed  mbus.Fixed
+	cmd    mbus.Command
 }
 
 // Result is a decoded telegram.
 type Result struct {
 	// Telegram holds the link, ELL, AFL and TPL layers and the security
-	// outcome.
+	// outcome. It is nil for wired frames without a transport layer: acks,
+	// short frames, application errors (Result.AppError), fixed data
+	// (Result.Fixed) and master-to-slave commands (Result.Command).
 	Telegram *wmbus.Telegram
 	// Records are the application data records (none when the telegram has
-	// no application data, or it could not be decrypted or expanded).
+	// no application data, or it could not be decrypted or expanded). For a
+	// CI 0x51 data send they are the records written to the slave.
 	Records []mbus.Record
 	// Compact is set for a compact frame that was expanded with a format
 	// seen earlier; Records then refer to the expanded data, not to
 	// Telegram.Frame.
 	Compact bool
+
+	// Wired is the wired M-Bus frame (EN 13757-2) when the input was one:
+	// E5 ack, short, control or long frame; nil for wireless frames. Its
+	// Data aliases the input.
+	Wired *mbus.Frame
+	// AppError is set for a CI 0x70 report of application errors.
+	AppError *mbus.AppError
+	// Fixed is set for a CI 0x73/0x77 fixed data structure.
+	Fixed *mbus.Fixed
+	// Command is set for a master-to-slave frame: CI 0x50 (application
+	// reset), 0x51 (data send, records in Records), 0x52 (select slave),
+	// 0x53, 0x54, 0xB8..0xBF (set baud rate).
+	Command *mbus.Command
+
+	wiredRaw  []byte // the wired frame as received (aliases the input)
+	aplOffset int    // offset of the records in the wired frame, -1 if none
+}
+
+// RecordsOffset returns the offset of the first byte of the records'
+// application data in the decoded frame (Telegram.Frame, or the wired frame
+// from its first 0x68), -1 if there is none; for an expanded compact frame
+// offsets count in the expanded data and it returns 0.
+func (r *Result) RecordsOffset() int {
+	switch {
+	case r.Compact:
+		return 0
+	case r.Telegram != nil:
+		return r.Telegram.APLOffset
+	case r.Wired != nil:
+		return r.aplOffset
+	}
+	return -1
 }
 
 func (d *Decoder) signatures() *mbus.Signatures {
@@ -54,18 +93,23 @@ func (d *Decoder) signatures() *mbus.Signatures {
 
 func meterKey(a wmbus.Address) uint64 { return uint64(a.Manufacturer)<<32 | uint64(a.ID) }
 
-// Decode decodes one telegram: a wired M-Bus long frame (starting 0x68) or a
-// wireless M-Bus frame in any shape. On error the Result holds what was
-// decoded before it (nil when not even the link layer could be read).
+// Decode decodes one telegram: a wired M-Bus frame (E5 ack, short frame
+// 10 C A CS 16, or control/long frame 68 L L 68 ...) or a wireless M-Bus
+// frame in any shape. Wired frames with a transport-layer CI (0x72, 0x7A,
+// 0x78, ...) go through the wmbus layers and the records; application
+// errors (CI 0x70), fixed data (0x73/0x77) and master-to-slave commands
+// (0x50..0x54, 0xB8..0xBF) fill Result.AppError, Fixed and Command; other
+// CIs fail with codec.ErrUnsupported naming the CI. On error the Result
+// holds what was decoded before it (nil when not even the link layer, or
+// the wired frame, could be read).
 func (d *Decoder) Decode(raw []byte) (*Result, error) {
 	r := &d.res
-	*r = Result{}
-	var err error
-	if len(raw) > 0 && raw[0] == mbus.LongByte {
-		r.Telegram, err = d.WMBus.DecodeWired(raw)
-	} else {
-		r.Telegram, err = d.WMBus.Decode(raw)
+	*r = Result{aplOffset: -1}
+	if isWired(raw) {
+		return d.decodeWired(raw)
 	}
+	var err error
+	r.Telegram, err = d.WMBus.Decode(raw)
 	if r.Telegram == nil {
 		return nil, err
 	}
@@ -86,10 +130,15 @@ func (d *Decoder) records(r *Result) error {
 	switch t.TPL.Content {
 	case wmbus.ContentRecords:
 		r.Records, err = d.parser.Parse(apl)
-		if err == nil {
-			d.signatures().Learn(meter, r.Records)
+		// Learn the format for later compact frames; a format already
+		// cached is not copied again (that would allocate on every frame).
+		if s := d.signatures(); err == nil && s.Lookup(meter, mbus.Signature(r.Records)) == nil {
+			s.Learn(meter, r.Records)
 		}
 	case wmbus.ContentCompact:
+		if t.TPL.SecurityMode() != 0 && len(apl) >= 2 && apl[0] == 0x2F && apl[1] == 0x2F {
+			apl = apl[2:] // the decryption marker precedes the compact header
+		}
 		sig, ok := mbus.CompactSignature(apl)
 		if !ok {
 			return &codec.Error{Layer: "apl", Offset: t.APLOffset, Meter: meterName(t), Err: codec.ErrTruncated, Detail: "compact frame shorter than its 4-byte header"}
@@ -145,14 +194,26 @@ type RecordReport struct {
 // named fields. It never contains keys.
 type Report struct {
 	wmbus.Report
-	Records []RecordReport `json:"records,omitempty"`
-	Fields  map[string]any `json:"fields,omitempty"`
-	Compact bool           `json:"compact_expanded,omitempty"`
+	// Wired describes the wired M-Bus frame (C field, primary address,
+	// CI); nil for wireless frames.
+	Wired    *WiredReport    `json:"wired,omitempty"`
+	AppError *AppErrorReport `json:"app_error,omitempty"`
+	Fixed    *FixedReport    `json:"fixed,omitempty"`
+	Command  *CommandReport  `json:"command,omitempty"`
+	Records  []RecordReport  `json:"records,omitempty"`
+	Fields   map[string]any  `json:"fields,omitempty"`
+	Compact  bool            `json:"compact_expanded,omitempty"`
 }
 
 // Report returns the JSON form of r; with explain it includes the layers.
 func (r *Result) Report(explain bool, decodeErr error) Report {
-	rep := Report{Report: r.Telegram.Report(explain, decodeErr), Compact: r.Compact}
+	rep := Report{Compact: r.Compact, Wired: r.wiredReport(), AppError: r.appErrorReport(), Fixed: r.fixedReport(), Command: r.commandReport()}
+	if r.Telegram != nil {
+		rep.Report = r.Telegram.Report(explain, decodeErr)
+	} else {
+		rep.Report = r.baseReport(explain, decodeErr)
+	}
+	base := r.RecordsOffset()
 	for i := range r.Records {
 		rec := &r.Records[i]
 		v, unit := rec.DisplayValue()
@@ -176,9 +237,7 @@ func (r *Result) Report(explain bool, decodeErr error) Report {
 				rr.RawValue, rr.RawUnit = rec.Value, rec.Info.Unit
 			}
 		}
-		if !r.Compact {
-			rr.Offset += r.Telegram.APLOffset
-		}
+		rr.Offset += base
 		rep.Records = append(rep.Records, rr)
 	}
 	if len(r.Records) > 0 {
@@ -191,8 +250,15 @@ func upper(b []byte) string { return strings.ToUpper(hex.EncodeToString(b)) }
 
 // WriteExplanation writes the layers and then every record with its bytes.
 func (r *Result) WriteExplanation(w io.Writer) error {
-	if err := r.Telegram.WriteExplanation(w); err != nil {
-		return err
+	switch {
+	case r.Telegram != nil:
+		if err := r.Telegram.WriteExplanation(w); err != nil {
+			return err
+		}
+	case r.Wired != nil:
+		if err := r.writeWired(w); err != nil {
+			return err
+		}
 	}
 	if len(r.Records) == 0 {
 		return nil
@@ -203,12 +269,10 @@ func (r *Result) WriteExplanation(w io.Writer) error {
 	} else {
 		b.WriteString("RECORDS\n")
 	}
+	base := r.RecordsOffset()
 	for i := range r.Records {
 		rec := &r.Records[i]
-		off := rec.Offset
-		if !r.Compact {
-			off += r.Telegram.APLOffset
-		}
+		off := rec.Offset + base
 		v := rec.FieldValue()
 		_, unit := rec.DisplayValue()
 		if rec.Info.Type != mbus.TypeNumber || v == nil {

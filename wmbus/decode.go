@@ -105,6 +105,9 @@ type Security struct {
 	TPLMode      int    // TPL security mode (0 none, 5, 7, ...)
 	Status       Status
 	MAC          MACResult
+	// SignatureIgnored is set for a wired frame whose CFG names a reserved
+	// security mode: read as the old "signature" field, data as plaintext.
+	SignatureIgnored bool
 	// ShortBlocks is set when the CFG announced more encrypted blocks than
 	// the frame holds; only the whole blocks present were decrypted.
 	ShortBlocks bool
@@ -208,7 +211,11 @@ type Decoder struct {
 }
 
 func (d *Decoder) meterErr(t *Telegram, layer string, off int, err error, detail string) error {
-	return &codec.Error{Layer: layer, Offset: off, Meter: t.Meter().meterName(), Err: err, Detail: detail}
+	e := &codec.Error{Layer: layer, Offset: off, Err: err, Detail: detail}
+	if m := t.Meter(); m != (Address{}) {
+		e.Meter = m.meterName()
+	}
+	return e
 }
 
 // Decode decodes one frame: link layer (shape detected or forced, CRCs
@@ -510,7 +517,23 @@ func (d *Decoder) decodeTPL(t *Telegram, pos int) error {
 	case 7:
 		return d.decryptMode7(t, p)
 	}
+	if t.Wired && reservedMode(mode) {
+		// Before EN 13757-7 these two bytes of a wired frame were the
+		// "signature", and old meters (AMT Calec) fill them with anything.
+		// A mode no standard defines cannot be decrypted anyway: read the
+		// data as plaintext and say so.
+		t.Security.TPLMode = 0
+		t.Security.SignatureIgnored = true
+		t.APLOffset = p
+		return nil
+	}
 	return d.meterErr(t, "tpl", p-2, ErrUnsupported, "security mode "+strconv.Itoa(mode)+modeName(mode))
+}
+
+// reservedMode reports whether a TPL security mode is undefined (reserved)
+// in EN 13757-7.
+func reservedMode(mode int) bool {
+	return mode == 6 || mode == 11 || mode == 12 || mode >= 14
 }
 
 func modeName(mode int) string {

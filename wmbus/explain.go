@@ -273,28 +273,7 @@ func (t *Telegram) WriteExplanation(w io.Writer) error {
 		kind = "wired M-Bus long frame"
 	}
 	fmt.Fprintf(&b, "%s, %d bytes; offsets count in the frame without link CRCs\n", kind, len(t.Frame))
-	for _, l := range t.Layers() {
-		fmt.Fprintf(&b, "%s [%d..%d)", strings.ToUpper(l.Name), l.Offset, l.Offset+l.Len)
-		if l.Note != "" {
-			fmt.Fprintf(&b, "  %s", l.Note)
-		}
-		b.WriteByte('\n')
-		for _, fl := range l.Fields {
-			hx := fl.Hex
-			if len(hx) > 32 {
-				hx = hx[:28] + "..."
-			}
-			val := fl.Value
-			if val != "" {
-				val = " = " + val
-			}
-			fmt.Fprintf(&b, "  %3d  %-32s %s%s", fl.Offset, hx, fl.Name, val)
-			if fl.Meaning != "" {
-				fmt.Fprintf(&b, "  (%s)", fl.Meaning)
-			}
-			b.WriteByte('\n')
-		}
-	}
+	codec.WriteLayers(&b, t.Layers())
 	fmt.Fprintf(&b, "security: %s, %s", t.Security.Mode(), t.Security.Status)
 	if t.Security.MAC != MACNone {
 		fmt.Fprintf(&b, ", MAC %s", t.Security.MAC)

@@ -82,6 +82,9 @@ type SecReport struct {
 	Status      string `json:"status"`
 	MAC         string `json:"mac,omitempty"`
 	ShortBlocks bool   `json:"short_blocks,omitempty"`
+	// SignatureIgnored: a wired frame's CFG named a reserved mode and was
+	// read as the old signature field.
+	SignatureIgnored bool `json:"signature_ignored,omitempty"`
 }
 
 func upperHex(b []byte) string { return strings.ToUpper(hex.EncodeToString(b)) }
@@ -105,10 +108,11 @@ func (t *Telegram) Report(explain bool, decodeErr error) Report {
 		Version:       int(id.Version),
 		DeviceType:    DeviceTypeName(id.Type),
 		DeviceTypeHex: hex2(id.Type),
-		Security:      SecReport{Mode: t.Security.Mode(), Status: t.Security.Status.String(), ShortBlocks: t.Security.ShortBlocks},
-		PlaintextHex:  upperHex(t.Frame),
-		APLHex:        upperHex(t.APL()),
-		TrailingHex:   upperHex(t.Trailing),
+		Security: SecReport{Mode: t.Security.Mode(), Status: t.Security.Status.String(),
+			ShortBlocks: t.Security.ShortBlocks, SignatureIgnored: t.Security.SignatureIgnored},
+		PlaintextHex: upperHex(t.Frame),
+		APLHex:       upperHex(t.APL()),
+		TrailingHex:  upperHex(t.Trailing),
 	}
 	if t.Wired {
 		r.Kind = "mbus"
