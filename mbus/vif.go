@@ -147,6 +147,9 @@ type VIFInfo struct {
 //     chain whose last byte still has bit 7 set keep the quantity, set
 //     ExtUnknown and clear Known.
 func vifInfo(vib []byte) VIFInfo {
+	if len(vib) == 1 && vib[0] < 0x7B {
+		return primaryInfos[vib[0]] // the common case: one primary VIF
+	}
 	if len(vib) == 0 {
 		return VIFInfo{Quantity: "unknown", Description: "missing VIF"}
 	}
@@ -247,3 +250,8 @@ func (e *vifEntry) info(reserved string) VIFInfo {
 	}
 	return VIFInfo{Quantity: e.q, Description: e.desc, Unit: e.unit, Exp: int(e.exp), Type: e.typ, Known: true}
 }
+
+// primaryInfos holds the finished VIFInfo of every primary VIF without
+// VIFEs (0x00-0x7A), so the common record costs one copy. Filled by init in
+// vif_tables.go after the tables.
+var primaryInfos [0x7B]VIFInfo

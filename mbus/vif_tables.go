@@ -243,6 +243,9 @@ func init() {
 	fillVIFTable(&fdTab, fdRanges)
 	fillVIFTable(&fd2Tab, fd2Ranges)
 	fillVIFTable(&fbTab, fbRanges)
+	for i := range primaryInfos {
+		primaryInfos[i] = primaryTab[i].info("reserved VIF code")
+	}
 }
 
 func fillVIFTable(t *[128]vifEntry, rs []vifRange) {
