@@ -29,9 +29,16 @@ func newDecodeCmd() *cobra.Command {
 		Use:   "decode [HEX]",
 		Short: "Decode (and decrypt) a telegram; hex as argument or one per line on stdin",
 		Long: `Decode wireless M-Bus frames (formats A and B with CRCs, or without CRCs)
-and wired M-Bus long frames, decrypting ELL AES-CTR and TPL security modes 5
-and 7 with the key(s) given. Prints one JSON object per telegram; with
---explain a tree of every layer and field with its byte offsets instead.
+and wired M-Bus frames (E5, short, control and long frames: responses,
+application errors, the fixed data structure, master commands), decrypting
+ELL AES-CTR and TPL security modes 5 and 7 with the key(s) given, and the
+EN 13757-3 records inside: each with quantity, value, unit, storage,
+tariff, subunit and function, plus flat named fields (total_m3,
+flow_temperature_c, ...). Compact frames decode once a full frame of the
+same meter was seen earlier in the same run.
+
+Prints one JSON object per telegram; with --explain a tree of every layer,
+field and record with its byte offsets instead.
 
 Several telegrams may be given on stdin, one per line (blank lines and lines
 starting with # are skipped). The exit status is 1 if any telegram failed
