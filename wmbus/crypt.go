@@ -4,6 +4,8 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/subtle"
+
+	"github.com/meterwire/meterwire/internal/aesctr"
 )
 
 // KeySize is the AES-128 key length used by every wM-Bus security mode here.
@@ -40,25 +42,13 @@ func (c *cipherCache) get(key []byte) (cipher.Block, error) {
 // Decoder (heap) because a stack array passed to cipher.Block's interface
 // methods escapes and would cost an allocation per block.
 type scratch struct {
-	ctr, ks, prev, cur [16]byte
+	ctr, prev, cur [16]byte
+	ctrStream      aesctr.Stream
 }
 
 // xorCTR applies AES-CTR with the initial counter block icb to data in place.
-// The counter is incremented as a 128-bit big-endian number (EN 13757-7 /
-// OMS ELL: only the low byte BC moves for frames under 4 kB).
 func (s *scratch) xorCTR(b cipher.Block, icb *[16]byte, data []byte) {
-	s.ctr = *icb
-	for len(data) > 0 {
-		b.Encrypt(s.ks[:], s.ctr[:])
-		n := subtle.XORBytes(data, data, s.ks[:])
-		data = data[n:]
-		for i := 15; i >= 0; i-- {
-			s.ctr[i]++
-			if s.ctr[i] != 0 {
-				break
-			}
-		}
-	}
+	s.ctrStream.XOR(b, icb, data)
 }
 
 // decryptCBC decrypts whole blocks of data in place with the given IV.
