@@ -86,7 +86,7 @@ func TestGCMHAI(t *testing.T) {
 func TestCorpusFrames(t *testing.T) {
 	for _, tc := range []struct {
 		file, ek, ak, plain string
-		want               Auth
+		want                Auth
 	}{
 		{"Noschvie_shrdzm__t210dr_energienetze_steiermark_encrypted_key_953E7F17.bin", "953E7F1725EA910F26E053813A639094", "",
 			"Noschvie_shrdzm__t210dr_energienetze_steiermark_encrypted_key_953E7F17.decrypted.txt", AuthNotChecked},

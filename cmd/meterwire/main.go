@@ -31,7 +31,7 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 		Version:       version,
 	}
-	root.AddCommand(newDecodeCmd(), newBuildCmd())
+	root.AddCommand(newDecodeCmd(), newBuildCmd(), newGCMCmd(), newP1Cmd())
 	return root
 }
 
