@@ -17,8 +17,8 @@ type p1EncryptOpts struct {
 
 func newP1Cmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "p1",
-		Short: "P1 port tools (DSMR telegrams, smarty DLMS ciphering)",
+		Use:     "p1",
+		Short:   "P1 port tools (DSMR telegrams, smarty DLMS ciphering)",
 		Example: `  meterwire p1 encrypt --key AEBD21B769A6D13C0DF064E383682EFF --systitle 5341476770015BEB --fc 321813 --in telegram.txt --out frame.bin`,
 	}
 	cmd.AddCommand(newP1EncryptCmd())
