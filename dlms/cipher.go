@@ -1,8 +1,25 @@
 // Package dlms implements DLMS/COSEM (IEC 62056-5-3, -6-2) as smart meters
 // push it: the general-glo/ded-ciphering envelope with AES-128-GCM
 // (security suite 0/1, 12-byte tag) or counter mode without a tag, frame
-// counters, and (in later versions) A-XDR data, APDUs and the HDLC, wired
-// M-Bus and block-transfer transports.
+// counters, A-XDR data, the data-notification APDU and the HDLC, wired
+// M-Bus and general-block-transfer transports.
+//
+// A push travels through these steps, each a function of its input:
+//
+//	bytes --SplitHDLC--> HDLC frame --ParseHDLC--> HDLCAssembler (segments, LLC) --+
+//	bytes --SplitMBus--> M-Bus frame --ParseMBusSegment--> MBusAssembler ----------+--> APDU
+//	raw APDU (smarty, Salzburg) ------------------------------------------------------+
+//
+//	APDU --Unwrapper.Feed--> general-block-transfer (GBTAssembler)
+//	     --> general-glo/ded-ciphering (Decrypter) --> data-notification
+//	     --> notification-body as a tree of Data (DataDecoder)
+//
+// Frames are found by their length fields, never by searching for flag
+// bytes; check sequences are verified and a frame that fails one is
+// reported and not used. Every decoder bounds its work and memory by the
+// length of its input, whatever counts the input claims. Vendor
+// deviations from A-XDR (Quirks) are accepted only as a named fallback
+// and reported.
 //
 // Ciphering: ParseCiphered reads the envelope
 //
