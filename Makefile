@@ -14,12 +14,15 @@ build:
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
 
-# Each fuzz target for FUZZTIME (go test runs one target at a time).
+# Every fuzz target, each for FUZZTIME (go test fuzzes one target at a time).
 FUZZTIME ?= 30s
 fuzz:
-	$(GO) test -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZTIME) ./wmbus/
-	$(GO) test -run='^$$' -fuzz='^FuzzStripCRC$$' -fuzztime=$(FUZZTIME) ./wmbus/
-	$(GO) test -run='^$$' -fuzz='^FuzzBuildDecode$$' -fuzztime=$(FUZZTIME) ./wmbus/
+	@for pkg in $$($(GO) list ./...); do \
+	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "== $$pkg $$t"; \
+	    $(GO) test -run='^$$' -fuzz="^$$t\$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
 
 demo:
 	$(GO) run ./cmd/meterwire decode --examples --explain

@@ -63,6 +63,24 @@ func TestUpdateAndHash(t *testing.T) {
 	}
 }
 
+// The sliced update equals the byte-at-a-time one for every length and
+// starting register.
+func TestSlicedMatchesBytewise(t *testing.T) {
+	data := make([]byte, 300)
+	for i := range data {
+		data[i] = byte(i*131 + i>>3)
+	}
+	for _, tab := range []*Table{EN13757, ARC, X25} {
+		for n := 0; n <= len(data); n++ {
+			for _, reg := range []uint16{0, 0xFFFF, 0x1234} {
+				if a, b := tab.update(reg, data[:n]), tab.updateBytewise(reg, data[:n]); a != b {
+					t.Fatalf("%s n=%d reg=%04X: %04X != %04X", tab.Params().Name, n, reg, a, b)
+				}
+			}
+		}
+	}
+}
+
 func BenchmarkEN13757(b *testing.B) {
 	data := make([]byte, 128)
 	b.SetBytes(int64(len(data)))

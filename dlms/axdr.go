@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/meterwire/meterwire/codec"
+	"github.com/meterwire/meterwire/obis"
 )
 
 // A-XDR data (IEC 62056-6-2 / DLMS Green Book 9.5, the Data CHOICE): one
@@ -905,22 +906,10 @@ func FormatOBIS(b [6]byte) string {
 	return string(AppendOBIS(buf[:0], b))
 }
 
-// AppendOBIS appends the FormatOBIS form of b to dst.
+// AppendOBIS appends the FormatOBIS form of b to dst (package obis's
+// canonical text).
 func AppendOBIS(dst []byte, b [6]byte) []byte {
-	dst = strconv.AppendUint(dst, uint64(b[0]), 10)
-	dst = append(dst, '-')
-	dst = strconv.AppendUint(dst, uint64(b[1]), 10)
-	dst = append(dst, ':')
-	dst = strconv.AppendUint(dst, uint64(b[2]), 10)
-	dst = append(dst, '.')
-	dst = strconv.AppendUint(dst, uint64(b[3]), 10)
-	dst = append(dst, '.')
-	dst = strconv.AppendUint(dst, uint64(b[4]), 10)
-	if b[5] != 0xFF {
-		dst = append(dst, '*')
-		dst = strconv.AppendUint(dst, uint64(b[5]), 10)
-	}
-	return dst
+	return obis.Code(b).AppendText(dst)
 }
 
 // DateTime is a COSEM date-time (IEC 62056-6-2 4.1.6.1, 12 bytes):

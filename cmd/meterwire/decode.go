@@ -2,12 +2,16 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 
+	"github.com/meterwire/meterwire/dlms"
+	"github.com/meterwire/meterwire/dsmr"
+	"github.com/meterwire/meterwire/p1"
 	"github.com/meterwire/meterwire/telegram"
 	"github.com/meterwire/meterwire/wmbus"
 	"github.com/spf13/cobra"
@@ -15,6 +19,10 @@ import (
 
 type decodeOpts struct {
 	examples   bool
+	in         string
+	ak         string
+	tag        string
+	profile    string
 	keys       []string
 	format     string
 	explain    bool
@@ -61,6 +69,10 @@ stderr; what could be decoded is still printed.`,
 	f := cmd.Flags()
 	f.BoolVar(&o.examples, "examples", false, "decode the bundled example telegrams (OMS, Kamstrup, Telit) with their published keys")
 	f.StringArrayVar(&o.keys, "key", nil, "AES-128 key as 32 hex digits, for every meter; or ID=HEX for one meter (repeatable)")
+	f.StringVar(&o.in, "in", "", "read telegrams from FILE: raw P1 data (text telegrams and/or encrypted frames) or hex lines")
+	f.StringVar(&o.ak, "ak", "", "P1/DLMS authentication key (AK), 32 hex digits; smarty's published AK is tried without it")
+	f.StringVar(&o.tag, "tag", "auto", "P1/DLMS GCM tag: auto (verify when an AK is known, else decrypt and check the telegram CRC), verify, or decrypt-only")
+	f.StringVar(&o.profile, "profile", "", "P1 profile instead of detecting it from the header (e.g. nl-dsmr5, be-fluvius, lu-smarty)")
 	f.StringVar(&o.format, "format", "auto", "link-layer frame shape: auto, a, b or none (no CRCs)")
 	f.BoolVar(&o.explain, "explain", false, "print every layer and field with byte offsets and meaning")
 	f.BoolVar(&o.jsonOut, "json", false, "with --explain: print JSON including the layers instead of text")
@@ -108,9 +120,24 @@ func runDecode(stdin io.Reader, stdout, stderr io.Writer, args []string, o *deco
 	if !ok {
 		return fmt.Errorf("--ell-address %q: use link, m2a2 or auto", o.ellAddress)
 	}
+	tagPolicy, ok := dlms.ParseTagPolicy(o.tag)
+	if !ok {
+		return fmt.Errorf("--tag %q: use auto, verify or decrypt-only", o.tag)
+	}
 	keys, err := keyTable(o.keys)
 	if err != nil {
 		return err
+	}
+	pd := &p1.Decoder{Key: globalKey(o.keys), Policy: tagPolicy, Profile: o.profile}
+	if o.ak != "" {
+		if pd.AK, err = parseKey(o.ak); err != nil {
+			return fmt.Errorf("--ak: %v", err)
+		}
+	}
+	if o.profile != "" {
+		if _, ok := dsmr.ProfileByName(o.profile); !ok {
+			return fmt.Errorf("--profile %q: unknown; known: %s", o.profile, profileNames())
+		}
 	}
 	td := &telegram.Decoder{WMBus: wmbus.Decoder{Format: format, Keys: keys, ELLAddress: policy}}
 	d := &td.WMBus
@@ -119,39 +146,79 @@ func runDecode(stdin io.Reader, stdout, stderr io.Writer, args []string, o *deco
 	}
 	out := bufio.NewWriter(stdout)
 	defer out.Flush()
-	failed := 0
-	n := 0
-	decodeOne := func(line string) {
-		n++
-		raw, err := parseHex(line)
-		if err != nil {
-			failed++
-			fmt.Fprintf(stderr, "meterwire: telegram %d: %v\n", n, err)
-			return
-		}
-		res, err := td.Decode(raw)
+	failed, n := 0, 0
+	emit := func(report any, explain func(io.Writer) error, err error) {
 		if err != nil {
 			failed++
 			fmt.Fprintf(stderr, "meterwire: telegram %d: %v\n", n, err)
 		}
-		if res == nil {
+		if report == nil {
 			return
 		}
 		if o.explain && !o.jsonOut {
-			res.WriteExplanation(out)
+			explain(out)
 			if err != nil {
 				fmt.Fprintf(out, "error: %v\n", err)
 			}
 			out.WriteByte('\n')
 			return
 		}
-		b, _ := json.Marshal(res.Report(o.explain, err))
+		b, _ := json.Marshal(report)
 		out.Write(b)
 		out.WriteByte('\n')
 	}
+	// decodeUnit decodes one telegram or frame given as bytes.
+	decodeUnit := func(raw []byte) {
+		n++
+		if isP1(raw) {
+			res, err := pd.Decode(raw)
+			if res == nil {
+				emit(nil, nil, err)
+				return
+			}
+			emit(res.Report(o.explain, err), res.WriteExplanation, err)
+			return
+		}
+		res, err := td.Decode(raw)
+		if res == nil {
+			emit(nil, nil, err)
+			return
+		}
+		emit(res.Report(o.explain, err), res.WriteExplanation, err)
+	}
+	// decodeArg decodes a telegram given as text: a P1 telegram, or hex.
+	decodeArg := func(s string) {
+		if t := strings.TrimLeft(s, " \t\r\n"); strings.HasPrefix(t, "/") {
+			decodeUnit([]byte(t))
+			return
+		}
+		raw, err := parseHex(s)
+		if err != nil {
+			n++
+			emit(nil, nil, err)
+			return
+		}
+		decodeUnit(raw)
+	}
+	// decodeStream decodes every P1 unit (text telegram or frame) in data.
+	decodeStream := func(data []byte) int {
+		units := 0
+		for len(data) > 0 {
+			adv, tok, _ := p1.Split(data, true)
+			if tok != nil {
+				units++
+				decodeUnit(tok)
+			}
+			if adv <= 0 {
+				break
+			}
+			data = data[adv:]
+		}
+		return units
+	}
 	switch {
 	case o.examples:
-		if len(args) > 0 || len(o.keys) > 0 {
+		if len(args) > 0 || len(o.keys) > 0 || o.in != "" {
 			return fmt.Errorf("--examples brings its own telegrams and keys")
 		}
 		for _, ex := range bundledExamples() {
@@ -162,27 +229,39 @@ func runDecode(stdin io.Reader, stdout, stderr io.Writer, args []string, o *deco
 			if ex.key != nil {
 				d.Keys = wmbus.StaticKey(ex.key)
 			}
-			decodeOne(ex.hex)
+			decodeArg(ex.hex)
+		}
+	case o.in != "":
+		if len(args) > 0 {
+			return fmt.Errorf("give either --in FILE or a telegram argument")
+		}
+		data, err := os.ReadFile(o.in)
+		if err != nil {
+			return err
+		}
+		if decodeStream(data) == 0 {
+			// Not a raw P1 stream: a file of hex lines.
+			decodeLines(data, decodeArg)
+		}
+		if n == 0 {
+			return fmt.Errorf("%s: no P1 telegram, P1 frame or hex telegram found", o.in)
 		}
 	case len(args) == 1:
-		decodeOne(args[0])
+		decodeArg(args[0])
 	default:
 		if f, ok := stdin.(*os.File); ok {
 			if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-				return fmt.Errorf("give a telegram as hex argument, or pipe telegrams on stdin (see --help)")
+				return fmt.Errorf("give a telegram as argument, with --in FILE, or pipe telegrams on stdin (see --help)")
 			}
 		}
-		sc := bufio.NewScanner(stdin)
-		sc.Buffer(make([]byte, 64*1024), 1<<20)
-		for sc.Scan() {
-			line := strings.TrimSpace(sc.Text())
-			if line == "" || strings.HasPrefix(line, "#") {
-				continue
-			}
-			decodeOne(line)
-		}
-		if err := sc.Err(); err != nil {
+		data, err := io.ReadAll(io.LimitReader(stdin, 256<<20))
+		if err != nil {
 			return fmt.Errorf("reading stdin: %v", err)
+		}
+		if looksLikeP1Stream(data) {
+			decodeStream(data)
+		} else {
+			decodeLines(data, decodeArg)
 		}
 	}
 	if failed > 0 {
@@ -190,4 +269,47 @@ func runDecode(stdin io.Reader, stdout, stderr io.Writer, args []string, o *deco
 		return exitError{1}
 	}
 	return nil
+}
+
+// decodeLines calls f for every non-empty line that is not a # comment.
+func decodeLines(data []byte, f func(string)) {
+	for _, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		f(line)
+	}
+}
+
+// isP1 reports whether raw is a DSMR text telegram or a DLMS ciphered frame.
+func isP1(raw []byte) bool {
+	return len(raw) > 0 && raw[0] == '/' ||
+		len(raw) > 1 && (raw[0] == dlms.GeneralGloCiphering || raw[0] == dlms.GeneralDedCiphering) && raw[1] == 8
+}
+
+// looksLikeP1Stream reports whether stdin holds P1 telegrams as text (or raw
+// frames) rather than hex lines.
+func looksLikeP1Stream(data []byte) bool {
+	t := bytes.TrimLeft(data, " \t\r\n")
+	return len(t) > 0 && (t[0] == '/' || t[0] == dlms.GeneralGloCiphering || t[0] == dlms.GeneralDedCiphering)
+}
+
+// globalKey returns the --key given without an ID, for P1 frames.
+func globalKey(flags []string) []byte {
+	var k []byte
+	for _, s := range flags {
+		if !strings.Contains(s, "=") {
+			k, _ = parseKey(s)
+		}
+	}
+	return k
+}
+
+func profileNames() string {
+	var names []string
+	for _, p := range dsmr.Profiles() {
+		names = append(names, p.Name)
+	}
+	return strings.Join(names, ", ")
 }
