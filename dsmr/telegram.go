@@ -247,11 +247,27 @@ var (
 // Parse never panics. It allocates a handful of times per telegram (one
 // string copy of b that all strings share, the object and value slices,
 // and decoded texts), not per byte or per line.
-func Parse(b []byte) (*Telegram, error) { return parse(b, nil) }
+func Parse(b []byte) (*Telegram, error) { return parse(b, nil, nil) }
 
 // ParseWithProfile is Parse with the profile given instead of detected:
 // use it when detection picks the wrong meter family. A nil p detects.
-func ParseWithProfile(b []byte, p *Profile) (*Telegram, error) { return parse(b, p) }
+func ParseWithProfile(b []byte, p *Profile) (*Telegram, error) { return parse(b, p, nil) }
+
+// Parser parses telegrams like Parse but reuses its Telegram and its object
+// and value slices from one call to the next, for a port that delivers a
+// telegram every second: the returned Telegram is valid until the next
+// call. The zero value is ready; not safe for concurrent use.
+type Parser struct {
+	// Profile, if set, is used instead of detecting one.
+	Profile *Profile
+
+	t    Telegram
+	objs []Object
+	vals []Value
+}
+
+// Parse parses b (see the package function Parse).
+func (p *Parser) Parse(b []byte) (*Telegram, error) { return parse(b, p.Profile, p) }
 
 func isBlank(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 
@@ -259,7 +275,7 @@ func newErr(sentinel error, off int, detail string) *codec.Error {
 	return &codec.Error{Layer: Layer, Offset: off, Err: sentinel, Detail: detail}
 }
 
-func parse(b []byte, prof *Profile) (*Telegram, error) {
+func parse(b []byte, prof *Profile, reuse *Parser) (*Telegram, error) {
 	start := 0
 	for start < len(b) && isBlank(b[start]) {
 		start++
@@ -271,7 +287,11 @@ func parse(b []byte, prof *Profile) (*Telegram, error) {
 		return nil, newErr(codec.ErrMalformed, start, "a P1 telegram starts with '/'; pass the bytes from '/' through the CRC line (Split finds them in a stream)")
 	}
 	s := string(b) // the one copy every string of the Telegram aliases
-	t := &Telegram{Raw: b, Start: start, End: len(b)}
+	t := &Telegram{}
+	if reuse != nil {
+		t = &reuse.t
+	}
+	*t = Telegram{Raw: b, Start: start, End: len(b)}
 	t.CRC.Offset = -1
 
 	nl := strings.IndexByte(s[start:], '\n')
@@ -288,8 +308,23 @@ func parse(b []byte, prof *Profile) (*Telegram, error) {
 	t.Header = s[start+1 : hdrEnd]
 
 	pos := start + nl + 1
-	t.Objects = make([]Object, 0, bytes.Count(b[pos:], []byte{'\n'})+1)
-	vals := make([]Value, 0, bytes.Count(b[pos:], []byte{'('}))
+	nObj, nVal := bytes.Count(b[pos:], []byte{'\n'})+1, bytes.Count(b[pos:], []byte{'('})
+	var vals []Value
+	if reuse != nil {
+		if cap(reuse.objs) < nObj {
+			reuse.objs = make([]Object, 0, nObj)
+		}
+		if cap(reuse.vals) < nVal {
+			reuse.vals = make([]Value, 0, nVal)
+		}
+		// The parser fills elements in place and relies on zero values.
+		clear(reuse.objs[:cap(reuse.objs)])
+		clear(reuse.vals[:cap(reuse.vals)])
+		t.Objects, vals = reuse.objs[:0], reuse.vals[:0]
+	} else {
+		t.Objects = make([]Object, 0, nObj)
+		vals = make([]Value, 0, nVal)
+	}
 	line := 1
 	bang := -1
 	afterObject := false // the previous non-blank line was an object

@@ -85,9 +85,10 @@ type Decoder struct {
 	// Counters tracks frame counters; nil means a private tracker.
 	Counters *dlms.Counters
 
-	own dlms.Counters
-	dec dlms.Decrypter
-	res Result
+	own    dlms.Counters
+	dec    dlms.Decrypter
+	parser dsmr.Parser
+	res    Result
 }
 
 // Security describes the ciphering of a unit and the outcome.
@@ -109,7 +110,8 @@ type Result struct {
 	Security  Security
 	// Plain is the telegram text (decrypted for encrypted units).
 	Plain []byte
-	// Telegram is the parsed telegram; nil if it could not be parsed.
+	// Telegram is the parsed telegram; nil if it could not be parsed. It is
+	// reused by the Decoder's next call.
 	Telegram *dsmr.Telegram
 }
 
@@ -251,17 +253,15 @@ func (d *Decoder) parse(r *Result, authentic bool) error {
 		}
 		return p1Err(codec.ErrMalformed, 0, "a DSMR telegram starts with '/'")
 	}
-	var t *dsmr.Telegram
-	var err error
+	d.parser.Profile = nil
 	if d.Profile != "" {
 		p, ok := dsmr.ProfileByName(d.Profile)
 		if !ok {
 			return p1Err(codec.ErrUnsupported, 0, "unknown profile "+strconv.Quote(d.Profile))
 		}
-		t, err = dsmr.ParseWithProfile(r.Plain, p)
-	} else {
-		t, err = dsmr.Parse(r.Plain)
+		d.parser.Profile = p
 	}
+	t, err := d.parser.Parse(r.Plain)
 	r.Telegram = t
 	if err != nil {
 		return err
