@@ -38,7 +38,9 @@
 // kvarh and kvar, and unit-less numbers are taken in the code's usual unit.
 // Counts and states are int, texts and identifiers string (hex-decoded
 // where the meter hex-encodes them), timestamps RFC 3339 strings in the
-// meter's time zone.
+// meter's time zone. The naming table is package obis's (obis.Field),
+// shared with DLMS push meters (dlms.Fields), so a reading has one name
+// whichever interface publishes it.
 //
 //	field                                  OBIS                      notes
 //	timestamp                              0-0:1.0.0                 telegram time

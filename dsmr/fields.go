@@ -186,161 +186,28 @@ func (t *Telegram) MBus() []MBusDevice {
 	return devs
 }
 
-type quantity uint8
+// The naming table and the unit conversions are package obis's, shared
+// with the DLMS push decoder (dlms.Fields).
+type quantity = obis.Quantity
 
 const (
-	qEnergy         quantity = iota + 1 // kWh
-	qPower                              // kW
-	qReactiveEnergy                     // kvarh
-	qReactivePower                      // kvar
-	qApparentPower                      // kVA
-	qVoltage                            // V
-	qCurrent                            // A
-	qFrequency                          // Hz
-	qFactor                             // no unit
-	qCount                              // int
-	qText                               // decoded text, else as printed
-	qTime                               // RFC 3339
+	qEnergy         = obis.Energy         // kWh
+	qPower          = obis.Power          // kW
+	qReactiveEnergy = obis.ReactiveEnergy // kvarh
+	qReactivePower  = obis.ReactivePower  // kvar
+	qApparentPower  = obis.ApparentPower  // kVA
+	qVoltage        = obis.Voltage        // V
+	qCurrent        = obis.Current        // A
+	qFrequency      = obis.Frequency      // Hz
+	qFactor         = obis.Factor         // no unit
+	qCount          = obis.Count          // int
+	qText           = obis.Text           // decoded text, else as printed
+	qTime           = obis.Time           // RFC 3339
 )
 
-type fieldSpec struct {
-	name string
-	q    quantity
-}
-
 func el(c, d, e byte) obis.Code { return obis.New(1, 0, c, d, e, 255) }
-func ab(c, d, e byte) obis.Code { return obis.New(0, 0, c, d, e, 255) }
 
-var fieldSpecs = map[obis.Code]fieldSpec{
-	ab(1, 0, 0):     {"timestamp", qTime},
-	codeVersion:     {"p1_version", qText},
-	codeVersionBE:   {"p1_version", qText},
-	codeEquipmentID: {"equipment_id", qText},
-	codeLogicalName: {"equipment_id", qText},
-	ab(96, 1, 255):  {"equipment_id", qText},
-	codeSerial:      {"meter_serial", qText},
-	ab(0, 0, 0):     {"meter_id", qText},
-	codeMeterID1:    {"meter_id", qText},
-	ab(96, 1, 2):    {"ean", qText},
-
-	el(1, 8, 0):  {"energy_import_kwh", qEnergy},
-	el(1, 8, 1):  {"energy_import_t1_kwh", qEnergy},
-	el(1, 8, 2):  {"energy_import_t2_kwh", qEnergy},
-	el(1, 8, 3):  {"energy_import_t3_kwh", qEnergy},
-	el(1, 8, 4):  {"energy_import_t4_kwh", qEnergy},
-	el(2, 8, 0):  {"energy_export_kwh", qEnergy},
-	el(2, 8, 1):  {"energy_export_t1_kwh", qEnergy},
-	el(2, 8, 2):  {"energy_export_t2_kwh", qEnergy},
-	el(2, 8, 3):  {"energy_export_t3_kwh", qEnergy},
-	el(2, 8, 4):  {"energy_export_t4_kwh", qEnergy},
-	el(3, 8, 0):  {"reactive_energy_import_kvarh", qReactiveEnergy},
-	el(3, 8, 1):  {"reactive_energy_import_t1_kvarh", qReactiveEnergy},
-	el(3, 8, 2):  {"reactive_energy_import_t2_kvarh", qReactiveEnergy},
-	el(4, 8, 0):  {"reactive_energy_export_kvarh", qReactiveEnergy},
-	el(4, 8, 1):  {"reactive_energy_export_t1_kvarh", qReactiveEnergy},
-	el(4, 8, 2):  {"reactive_energy_export_t2_kvarh", qReactiveEnergy},
-	el(5, 8, 0):  {"reactive_energy_q1_kvarh", qReactiveEnergy},
-	el(6, 8, 0):  {"reactive_energy_q2_kvarh", qReactiveEnergy},
-	el(7, 8, 0):  {"reactive_energy_q3_kvarh", qReactiveEnergy},
-	el(8, 8, 0):  {"reactive_energy_q4_kvarh", qReactiveEnergy},
-	el(15, 8, 0): {"energy_absolute_kwh", qEnergy},
-
-	el(1, 7, 0):  {"power_import_kw", qPower},
-	el(2, 7, 0):  {"power_export_kw", qPower},
-	el(3, 7, 0):  {"reactive_power_import_kvar", qReactivePower},
-	el(4, 7, 0):  {"reactive_power_export_kvar", qReactivePower},
-	el(5, 7, 0):  {"reactive_power_q1_kvar", qReactivePower},
-	el(6, 7, 0):  {"reactive_power_q2_kvar", qReactivePower},
-	el(7, 7, 0):  {"reactive_power_q3_kvar", qReactivePower},
-	el(8, 7, 0):  {"reactive_power_q4_kvar", qReactivePower},
-	el(9, 7, 0):  {"apparent_power_import_kva", qApparentPower},
-	el(10, 7, 0): {"apparent_power_export_kva", qApparentPower},
-	el(13, 7, 0): {"power_factor", qFactor},
-	el(33, 7, 0): {"power_factor_l1", qFactor},
-	el(53, 7, 0): {"power_factor_l2", qFactor},
-	el(73, 7, 0): {"power_factor_l3", qFactor},
-	el(14, 7, 0): {"frequency_hz", qFrequency},
-	el(21, 7, 0): {"power_import_l1_kw", qPower},
-	el(41, 7, 0): {"power_import_l2_kw", qPower},
-	el(61, 7, 0): {"power_import_l3_kw", qPower},
-	el(22, 7, 0): {"power_export_l1_kw", qPower},
-	el(42, 7, 0): {"power_export_l2_kw", qPower},
-	el(62, 7, 0): {"power_export_l3_kw", qPower},
-	el(23, 7, 0): {"reactive_power_import_l1_kvar", qReactivePower},
-	el(43, 7, 0): {"reactive_power_import_l2_kvar", qReactivePower},
-	el(63, 7, 0): {"reactive_power_import_l3_kvar", qReactivePower},
-	el(24, 7, 0): {"reactive_power_export_l1_kvar", qReactivePower},
-	el(44, 7, 0): {"reactive_power_export_l2_kvar", qReactivePower},
-	el(64, 7, 0): {"reactive_power_export_l3_kvar", qReactivePower},
-	el(32, 7, 0): {"voltage_l1_v", qVoltage},
-	el(52, 7, 0): {"voltage_l2_v", qVoltage},
-	el(72, 7, 0): {"voltage_l3_v", qVoltage},
-	el(31, 7, 0): {"current_l1_a", qCurrent},
-	el(51, 7, 0): {"current_l2_a", qCurrent},
-	el(71, 7, 0): {"current_l3_a", qCurrent},
-
-	ab(96, 14, 0): {"tariff", qCount},
-	ab(96, 3, 10): {"breaker_state", qCount},
-	ab(96, 7, 21): {"power_failures", qCount},
-	ab(96, 7, 9):  {"long_power_failures", qCount},
-	el(32, 32, 0): {"voltage_sags_l1", qCount},
-	el(52, 32, 0): {"voltage_sags_l2", qCount},
-	el(72, 32, 0): {"voltage_sags_l3", qCount},
-	el(32, 36, 0): {"voltage_swells_l1", qCount},
-	el(52, 36, 0): {"voltage_swells_l2", qCount},
-	el(72, 36, 0): {"voltage_swells_l3", qCount},
-	ab(96, 13, 0): {"text_message", qText},
-	ab(96, 13, 1): {"message_code", qText},
-	ab(96, 13, 2): {"text_message_2", qText},
-	ab(96, 13, 3): {"text_message_3", qText},
-	ab(96, 13, 4): {"text_message_4", qText},
-	ab(96, 13, 5): {"text_message_5", qText},
-	codeAvgDemand: {"power_average_import_kw", qPower},
-	el(31, 4, 0):  {"current_limit_l1_a", qCurrent},
-	el(51, 4, 0):  {"current_limit_l2_a", qCurrent},
-	el(71, 4, 0):  {"current_limit_l3_a", qCurrent},
-	ab(17, 0, 0):  {"limiter_threshold", 0}, // unit decides, see Fields
-	codeMaxDemand: {"power_max_import_month_kw", qPower},
-	el(96, 5, 5):  {"meter_status", qText},
-	el(94, 32, 1): {"network_type", qText},
-}
-
-// unit conversion: the factor 10^exp that turns a value printed in unit
-// into the quantity's unit. Units compare without case ("kwh", "KW" seen).
-type unitScale struct {
-	unit string
-	exp  int
-}
-
-var unitScales = [...][]unitScale{
-	qEnergy:         {{"kWh", 0}, {"Wh", -3}, {"MWh", 3}},
-	qPower:          {{"kW", 0}, {"W", -3}, {"MW", 3}},
-	qReactiveEnergy: {{"kvarh", 0}, {"varh", -3}, {"Mvarh", 3}},
-	qReactivePower:  {{"kvar", 0}, {"var", -3}, {"Mvar", 3}},
-	qApparentPower:  {{"kVA", 0}, {"VA", -3}, {"MVA", 3}},
-	qVoltage:        {{"V", 0}, {"kV", 3}},
-	qCurrent:        {{"A", 0}, {"mA", -3}},
-	qFrequency:      {{"Hz", 0}},
-	qTime:           nil,
-}
-
-func unitExp(q quantity, unit string) (int, bool) {
-	if unit == "" {
-		return 0, true // the code's usual unit (smarty prints 1-0:3.7.0(00.000))
-	}
-	us := unitScales[q]
-	for _, x := range us {
-		if x.unit == unit {
-			return x.exp, true
-		}
-	}
-	for _, x := range us {
-		if strings.EqualFold(x.unit, unit) {
-			return x.exp, true
-		}
-	}
-	return 0, false
-}
+func unitExp(q quantity, unit string) (int, bool) { return obis.UnitExp(q, unit) }
 
 // scaled returns v's number in the quantity's unit and the number of
 // decimals that is exact, or false when v is not a number in a unit of q.
@@ -396,7 +263,7 @@ func (t *Telegram) Fields() map[string]any {
 		if c[0] == 1 && c[1] != 0 && c != codeVersion {
 			c = c.WithChannel(0) // 1-1:1.8.1 (Sagemcom XT211), 1-1:31.4.0 (smarty)
 		}
-		spec, ok := fieldSpecs[c]
+		spec, ok := obis.Field(c)
 		if !ok {
 			switch c {
 			case codePowerFailureLog:
@@ -434,25 +301,25 @@ func (t *Telegram) Fields() map[string]any {
 			}
 			continue
 		}
-		if _, dup := m[spec.name]; dup {
+		if _, dup := m[spec.Name]; dup {
 			continue
 		}
 		v := o.Main()
 		if v == nil {
 			continue
 		}
-		switch spec.q {
+		switch spec.Quantity {
 		case qTime:
 			if v.IsTime {
-				m[spec.name] = rfc3339(v.Time)
+				m[spec.Name] = rfc3339(v.Time)
 			}
 		case qText:
-			m[spec.name] = v.String()
+			m[spec.Name] = v.String()
 		case qCount:
 			if v.IsNumber {
-				m[spec.name] = int(v.Number)
+				m[spec.Name] = int(v.Number)
 			}
-		case 0: // 0-0:17.0.0: named after the unit printed (kW NL/BE, A DSMR 3, kVA smarty)
+		case obis.QuantityByUnit: // 0-0:17.0.0: named after the unit printed (kW NL/BE, A DSMR 3, kVA smarty)
 			if !v.IsNumber {
 				continue
 			}
@@ -471,11 +338,11 @@ func (t *Telegram) Fields() map[string]any {
 				m["limiter_threshold_a"] = v.Number
 			}
 		default:
-			f, dec, ok := scaled(v, spec.q)
+			f, dec, ok := scaled(v, spec.Quantity)
 			if !ok {
 				continue
 			}
-			m[spec.name] = f
+			m[spec.Name] = f
 			switch c {
 			case codeMaxDemand:
 				if ts, ok := o.Timestamp(); ok {
@@ -505,7 +372,7 @@ func (t *Telegram) Fields() map[string]any {
 					}
 				}
 				if len(all) > 1 {
-					m[strings.Replace(spec.name, "limit_", "limits_", 1)] = all
+					m[strings.Replace(spec.Name, "limit_", "limits_", 1)] = all
 				}
 			}
 		}

@@ -87,12 +87,6 @@ func ProfileByName(name string) (*Profile, bool) {
 
 var (
 	codeVersion     = obis.New(1, 3, 0, 2, 8, 255)
-	codeVersionBE   = obis.New(0, 0, 96, 1, 4, 255)
-	codeLogicalName = obis.New(0, 0, 42, 0, 0, 255)
-	codeEquipmentID = obis.New(0, 0, 96, 1, 1, 255)
-	codeSerial      = obis.New(0, 0, 96, 1, 0, 255)
-	codeMeterID1    = obis.New(1, 0, 0, 0, 0, 255)
-	codeAvgDemand   = obis.New(1, 0, 1, 4, 0, 255)
 	codeMaxDemand   = obis.New(1, 0, 1, 6, 0, 255)
 	codeImportTotal = obis.New(1, 0, 1, 8, 0, 255)
 )

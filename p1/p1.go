@@ -29,8 +29,10 @@ import (
 const maxFrame = 16 << 10
 
 // Split is a bufio.SplitFunc that finds P1 units in a stream: DSMR text
-// telegrams ('/' ... '!' CRC line) and ciphered DLMS frames (0xDB/0xDF,
-// 0x08, system title, BER length). Garbage between them is skipped.
+// telegrams ('/' ... '!' CRC line), ciphered DLMS frames (0xDB/0xDF, 0x08,
+// system title, BER length), HDLC frames (0x7E, split by their length
+// field) and DLMS segments in wired M-Bus long frames (68 L L 68). Garbage
+// between them is skipped.
 func Split(data []byte, atEOF bool) (int, []byte, error) {
 	for i := 0; i < len(data); i++ {
 		switch c := data[i]; {
@@ -43,6 +45,24 @@ func Split(data []byte, atEOF bool) (int, []byte, error) {
 			}
 			if more {
 				return i, nil, nil // need more data
+			}
+		case c == dlms.HDLCFlag:
+			adv, tok, _ := dlms.SplitHDLC(data[i:], atEOF)
+			switch {
+			case tok != nil && adv-len(tok)+1 == 0:
+				// A frame starts here; SplitHDLC leaves the closing flag,
+				// which may open the next frame.
+				return i + adv, tok, nil
+			case tok == nil && adv == 0 && !atEOF:
+				return i, nil, nil // need more data
+			}
+		case c == 0x68 && i+3 < len(data) && data[i+1] == data[i+2] && data[i+3] == 0x68:
+			_, n, err := dlms.ParseMBusSegment(data[i:])
+			switch {
+			case err == nil:
+				return i + n, data[i : i+n], nil
+			case errors.Is(err, codec.ErrTruncated) && !atEOF:
+				return i, nil, nil
 			}
 		case (c == dlms.GeneralGloCiphering || c == dlms.GeneralDedCiphering) && i+1 < len(data) && data[i+1] == 8:
 			if len(data)-i < 11 {
@@ -82,12 +102,15 @@ type Decoder struct {
 	Policy dlms.TagPolicy
 	// Profile forces a DSMR profile by name; "" detects it.
 	Profile string
+	// Layout forces a DLMS push layout by name; "" detects it.
+	Layout string
 	// Counters tracks frame counters; nil means a private tracker.
 	Counters *dlms.Counters
 
 	own    dlms.Counters
 	dec    dlms.Decrypter
 	parser dsmr.Parser
+	push   pushState
 	res    Result
 }
 
@@ -104,7 +127,21 @@ type Security struct {
 // Result is a decoded P1 unit.
 type Result struct {
 	// Raw is the unit as given to Decode.
-	Raw       []byte
+	Raw []byte
+	// Transport is how the unit came: TransportText, TransportRaw,
+	// TransportHDLC or TransportMBus.
+	Transport string
+	// Pending is set for a segment or block of a longer DLMS message: the
+	// message is decoded when its last part arrives.
+	Pending bool
+	// HDLC is the frame of an HDLC unit.
+	HDLC *dlms.HDLCFrame
+	// Message is a decoded DLMS push message (data-notification), with
+	// the steps that unwrapped it.
+	Message *dlms.Message
+	// Objects are the push message's values, mapped by Layout.
+	Objects   []dlms.Object
+	Layout    *dlms.Layout
 	Encrypted bool
 	Envelope  dlms.Envelope // for encrypted units
 	Security  Security
@@ -130,15 +167,19 @@ func p1Err(err error, off int, detail string) error {
 // On error the Result holds what was decoded (nil only for empty input).
 func (d *Decoder) Decode(unit []byte) (*Result, error) {
 	r := &d.res
-	*r = Result{Raw: unit}
+	*r = Result{Raw: unit, Transport: transportOf(unit)}
 	if len(unit) == 0 {
 		return nil, p1Err(codec.ErrTruncated, 0, "empty input")
 	}
-	if unit[0] != dlms.GeneralGloCiphering && unit[0] != dlms.GeneralDedCiphering {
+	switch {
+	case r.Transport == TransportText:
 		r.Security = Security{Mode: "none", Status: "plain"}
 		r.Plain = unit
 		return r, d.parse(r, false)
+	case r.Transport != TransportRaw || unit[0] != dlms.GeneralGloCiphering && unit[0] != dlms.GeneralDedCiphering:
+		return d.decodePush(r, unit)
 	}
+
 	r.Encrypted = true
 	env, err := dlms.ParseCiphered(unit)
 	if err != nil {
@@ -180,6 +221,11 @@ func (d *Decoder) Decode(unit []byte) (*Result, error) {
 	}
 	r.Plain = plain
 	authentic := auth == dlms.AuthVerified || auth == dlms.AuthVerifiedEmpty
+	if len(plain) > 0 && plain[0] != '/' {
+		// Not a DSMR telegram: a DLMS data-notification (Austrian and
+		// Nordic meters put it in the same envelope).
+		return d.notification(r, plain)
+	}
 	if err := d.parse(r, authentic); err != nil {
 		if !authentic {
 			r.Telegram = nil

@@ -8,22 +8,29 @@ import (
 	"time"
 
 	"github.com/meterwire/meterwire/codec"
+	"github.com/meterwire/meterwire/dlms"
 	"github.com/meterwire/meterwire/dsmr"
 )
 
 // Report is the JSON form of a decoded P1 unit (`meterwire decode`). It
 // never contains keys.
 type Report struct {
-	Kind     string         `json:"kind"` // "p1"
-	Security SecReport      `json:"security"`
-	Telegram string         `json:"telegram,omitempty"`
-	Header   string         `json:"header,omitempty"`
-	CRC      *CRCReport     `json:"crc,omitempty"`
-	Profile  string         `json:"profile,omitempty"`
-	Objects  []ObjectReport `json:"objects,omitempty"`
-	Fields   map[string]any `json:"fields,omitempty"`
-	Error    string         `json:"error,omitempty"`
-	Layers   []codec.Layer  `json:"layers,omitempty"`
+	Kind      string         `json:"kind"` // "p1" (DSMR telegram) or "dlms" (push message)
+	Transport string         `json:"transport,omitempty"`
+	Security  SecReport      `json:"security"`
+	Telegram  string         `json:"telegram,omitempty"`
+	Header    string         `json:"header,omitempty"`
+	CRC       *CRCReport     `json:"crc,omitempty"`
+	Profile   string         `json:"profile,omitempty"`
+	Objects   []ObjectReport `json:"objects,omitempty"`
+	Fields    map[string]any `json:"fields,omitempty"`
+	Error     string         `json:"error,omitempty"`
+	Layers    []codec.Layer  `json:"layers,omitempty"`
+	// DLMS push messages: the plaintext APDU, the layout that mapped it,
+	// and (with explain) the A-XDR tree.
+	APDUHex string     `json:"apdu_hex,omitempty"`
+	Layout  string     `json:"layout,omitempty"`
+	Tree    *dlms.Data `json:"tree,omitempty"`
 }
 
 // SecReport is the security part of a Report.
@@ -52,12 +59,15 @@ type ObjectReport struct {
 	Value     any      `json:"value"`
 	Unit      string   `json:"unit,omitempty"`
 	Timestamp string   `json:"timestamp,omitempty"`
-	Raw       []string `json:"raw"`
+	Raw       []string `json:"raw,omitempty"`
 }
 
 // Report returns the JSON form of r; with explain it includes the layers.
 func (r *Result) Report(explain bool, decodeErr error) Report {
-	rep := Report{Kind: "p1", Security: SecReport{Mode: r.Security.Mode, Status: r.Security.Status}}
+	rep := Report{Kind: "p1", Transport: r.Transport, Security: SecReport{Mode: r.Security.Mode, Status: r.Security.Status}}
+	if r.Transport != TransportText && (r.Message != nil || r.Telegram == nil && r.Plain == nil) {
+		rep.Kind = "dlms"
+	}
 	if r.Encrypted {
 		rep.Security.SystemTitle = systemTitleString(r.Security.SystemTitle)
 		rep.Security.FrameCounter = r.Security.FC
@@ -86,7 +96,30 @@ func (r *Result) Report(explain bool, decodeErr error) Report {
 			rep.Layers = t.Layers()
 		}
 	}
-	if explain && r.Encrypted {
+	if m := r.Message; m != nil {
+		rep.APDUHex = strings.ToUpper(hex.EncodeToString(m.Plain))
+		for _, o := range r.Objects {
+			or := ObjectReport{OBIS: o.OBIS, Unit: o.Unit, Value: o.Value}
+			if t, ok := o.Value.(time.Time); ok {
+				or.Value = t.Format(time.RFC3339)
+			}
+			rep.Objects = append(rep.Objects, or)
+		}
+		if r.Layout != nil {
+			rep.Layout = r.Layout.Name
+		}
+		if len(r.Objects) > 0 {
+			rep.Fields = dlms.Fields(r.Objects)
+		}
+		if explain {
+			rep.Tree = m.Notification.Body
+			rep.Layers = m.Layers()
+		}
+	}
+	if explain && r.HDLC != nil {
+		rep.Layers = append([]codec.Layer{r.HDLC.Layer(r.Raw)}, rep.Layers...)
+	}
+	if explain && r.Encrypted && r.Message == nil {
 		rep.Layers = append([]codec.Layer{envelopeLayer(r)}, rep.Layers...)
 	}
 	if decodeErr != nil {
@@ -161,6 +194,33 @@ func scMeaning(sc byte) string {
 // WriteExplanation writes the layers of r as text.
 func (r *Result) WriteExplanation(w io.Writer) error {
 	var b strings.Builder
+	if r.Pending {
+		fmt.Fprintf(&b, "%s unit of %d bytes: part of a longer DLMS message, decoded when its last part arrives\n", r.Transport, len(r.Raw))
+	}
+	if r.HDLC != nil {
+		codec.WriteLayers(&b, []codec.Layer{r.HDLC.Layer(r.Raw)})
+	}
+	if m := r.Message; m != nil {
+		fmt.Fprintf(&b, "DLMS push message (%s), %s: %s\n", r.Transport, r.Security.Mode, r.Security.Status)
+		codec.WriteLayers(&b, m.Layers())
+		if m.Notification.Body != nil {
+			b.WriteString("A-XDR tree\n")
+			b.WriteString(m.Notification.Body.String())
+			b.WriteByte('\n')
+		}
+		if len(r.Objects) > 0 {
+			name := "generic"
+			if r.Layout != nil {
+				name = r.Layout.Name
+			}
+			fmt.Fprintf(&b, "OBJECTS (layout %s)\n", name)
+			for _, o := range r.Objects {
+				fmt.Fprintf(&b, "  %-16s %v %s\n", o.OBIS, o.Value, o.Unit)
+			}
+		}
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
 	if r.Encrypted {
 		fmt.Fprintf(&b, "P1 encrypted frame, %d bytes, %s: %s\n", r.Envelope.Len, r.Security.Mode, r.Security.Status)
 		codec.WriteLayers(&b, []codec.Layer{envelopeLayer(r)})

@@ -23,6 +23,7 @@ type decodeOpts struct {
 	ak         string
 	tag        string
 	profile    string
+	layout     string
 	keys       []string
 	format     string
 	explain    bool
@@ -72,6 +73,7 @@ stderr; what could be decoded is still printed.`,
 	f.StringVar(&o.in, "in", "", "read telegrams from FILE: raw P1 data (text telegrams and/or encrypted frames) or hex lines")
 	f.StringVar(&o.ak, "ak", "", "P1/DLMS authentication key (AK), 32 hex digits; smarty's published AK is tried without it")
 	f.StringVar(&o.tag, "tag", "auto", "P1/DLMS GCM tag: auto (verify when an AK is known, else decrypt and check the telegram CRC), verify, or decrypt-only")
+	f.StringVar(&o.layout, "layout", "", "DLMS push layout instead of detecting it from the message shape")
 	f.StringVar(&o.profile, "profile", "", "P1 profile instead of detecting it from the header (e.g. nl-dsmr5, be-fluvius, lu-smarty)")
 	f.StringVar(&o.format, "format", "auto", "link-layer frame shape: auto, a, b or none (no CRCs)")
 	f.BoolVar(&o.explain, "explain", false, "print every layer and field with byte offsets and meaning")
@@ -128,7 +130,7 @@ func runDecode(stdin io.Reader, stdout, stderr io.Writer, args []string, o *deco
 	if err != nil {
 		return err
 	}
-	pd := &p1.Decoder{Key: globalKey(o.keys), Policy: tagPolicy, Profile: o.profile}
+	pd := &p1.Decoder{Key: globalKey(o.keys), Policy: tagPolicy, Profile: o.profile, Layout: o.layout}
 	if o.ak != "" {
 		if pd.AK, err = parseKey(o.ak); err != nil {
 			return fmt.Errorf("--ak: %v", err)
@@ -172,11 +174,17 @@ func runDecode(stdin io.Reader, stdout, stderr io.Writer, args []string, o *deco
 		n++
 		if isP1(raw) {
 			res, err := pd.Decode(raw)
-			if res == nil {
+			switch {
+			case res == nil:
 				emit(nil, nil, err)
-				return
+			case res.Pending && err == nil:
+				n-- // a segment of a longer DLMS message: reported with its last part
+				if o.explain && !o.jsonOut {
+					res.WriteExplanation(out)
+				}
+			default:
+				emit(res.Report(o.explain, err), res.WriteExplanation, err)
 			}
-			emit(res.Report(o.explain, err), res.WriteExplanation, err)
 			return
 		}
 		res, err := td.Decode(raw)
@@ -187,6 +195,7 @@ func runDecode(stdin io.Reader, stdout, stderr io.Writer, args []string, o *deco
 		emit(res.Report(o.explain, err), res.WriteExplanation, err)
 	}
 	// decodeArg decodes a telegram given as text: a P1 telegram, or hex.
+	var decodeStream func(data []byte) int
 	decodeArg := func(s string) {
 		if t := strings.TrimLeft(s, " \t\r\n"); strings.HasPrefix(t, "/") {
 			decodeUnit([]byte(t))
@@ -198,10 +207,16 @@ func runDecode(stdin io.Reader, stdout, stderr io.Writer, args []string, o *deco
 			emit(nil, nil, err)
 			return
 		}
+		if isP1Stream(raw) {
+			// HDLC or M-Bus frames (possibly several in a row), or a frame.
+			if decodeStream(raw) > 0 {
+				return
+			}
+		}
 		decodeUnit(raw)
 	}
 	// decodeStream decodes every P1 unit (text telegram or frame) in data.
-	decodeStream := func(data []byte) int {
+	decodeStream = func(data []byte) int {
 		units := 0
 		for len(data) > 0 {
 			adv, tok, _ := p1.Split(data, true)
@@ -282,17 +297,34 @@ func decodeLines(data []byte, f func(string)) {
 	}
 }
 
-// isP1 reports whether raw is a DSMR text telegram or a DLMS ciphered frame.
+// isP1 reports whether raw is something a P1/customer port sends: a DSMR
+// telegram, a DLMS envelope, an HDLC frame, DLMS segments in wired M-Bus
+// frames (CI 0x00-0x1F, unlike M-Bus meter responses), or a plain DLMS APDU
+// (data-notification 0F, general-block-transfer E0).
 func isP1(raw []byte) bool {
-	return len(raw) > 0 && raw[0] == '/' ||
-		len(raw) > 1 && (raw[0] == dlms.GeneralGloCiphering || raw[0] == dlms.GeneralDedCiphering) && raw[1] == 8
+	return isP1Stream(raw) || len(raw) > 0 && (raw[0] == 0x0F || raw[0] == dlms.GeneralBlockTransfer)
+}
+
+// isP1Stream reports whether raw starts with a framed P1 unit.
+func isP1Stream(raw []byte) bool {
+	switch {
+	case len(raw) == 0:
+		return false
+	case raw[0] == '/', raw[0] == dlms.HDLCFlag:
+		return true
+	case len(raw) > 1 && (raw[0] == dlms.GeneralGloCiphering || raw[0] == dlms.GeneralDedCiphering) && raw[1] == 8:
+		return true
+	case len(raw) > 6 && raw[0] == 0x68 && raw[3] == 0x68 && raw[6] <= 0x1F:
+		return true
+	}
+	return false
 }
 
 // looksLikeP1Stream reports whether stdin holds P1 telegrams as text (or raw
 // frames) rather than hex lines.
 func looksLikeP1Stream(data []byte) bool {
 	t := bytes.TrimLeft(data, " \t\r\n")
-	return len(t) > 0 && (t[0] == '/' || t[0] == dlms.GeneralGloCiphering || t[0] == dlms.GeneralDedCiphering)
+	return len(t) > 0 && (t[0] == '/' || t[0] == dlms.HDLCFlag || t[0] == dlms.GeneralGloCiphering || t[0] == dlms.GeneralDedCiphering)
 }
 
 // globalKey returns the --key given without an ID, for P1 frames.
