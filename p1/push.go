@@ -44,38 +44,30 @@ func transportOf(b []byte) string {
 // Pending set and no error.
 func (d *Decoder) decodePush(r *Result, unit []byte) (*Result, error) {
 	var apdu []byte
+	done, err := true, error(nil)
 	switch r.Transport {
 	case TransportHDLC:
-		f, _, err := dlms.ParseHDLC(unit)
-		if err != nil && !errors.Is(err, codec.ErrCRC) {
-			return r, err
+		f, _, perr := dlms.ParseHDLC(unit)
+		if perr != nil && !errors.Is(perr, codec.ErrCRC) {
+			return r, perr
 		}
 		r.HDLC = &f
-		a, done, err := d.push.hdlc.Add(&f)
-		if err != nil {
-			return r, err
-		}
-		if !done {
-			r.Pending = true
-			return r, nil
-		}
-		apdu = a
+		apdu, done, err = d.push.hdlc.Add(&f) // refuses an untrusted frame
 	case TransportMBus:
-		s, _, err := dlms.ParseMBusSegment(unit)
-		if err != nil {
-			return r, err
+		s, _, perr := dlms.ParseMBusSegment(unit)
+		if perr != nil {
+			return r, perr
 		}
-		a, done, err := d.push.mbus.Add(&s)
-		if err != nil {
-			return r, err
-		}
-		if !done {
-			r.Pending = true
-			return r, nil
-		}
-		apdu = a
+		apdu, done, err = d.push.mbus.Add(&s)
 	default:
 		apdu = unit
+	}
+	if err != nil {
+		return r, err
+	}
+	if !done {
+		r.Pending = true
+		return r, nil
 	}
 	if len(apdu) > 0 && (apdu[0] == dlms.GeneralGloCiphering || apdu[0] == dlms.GeneralDedCiphering) && len(d.Key) > 0 && len(d.AK) > 0 {
 		// Downgrade protection as for P1 frames: with an AK configured a

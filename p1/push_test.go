@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/meterwire/meterwire/codec"
+	"github.com/meterwire/meterwire/dlms"
 )
 
 // units splits a sample into its P1 units, as a serial port would deliver.
@@ -104,5 +105,21 @@ func TestDLMSBadFCS(t *testing.T) {
 	_, err := d.Decode(raw)
 	if !errors.Is(err, codec.ErrCRC) {
 		t.Fatalf("%v", err)
+	}
+}
+
+// A keyed HDLC push (Kamstrup Omnipower, GCM with tag) from bytes to
+// objects and fields through the same Decoder the CLI uses.
+func BenchmarkDLMSPush(b *testing.B) {
+	frame := read(b, "esphome-libs_dlms_parser__hdlc_kamstrup_omnipower.bin")
+	d := Decoder{Key: key(b, "00112233445566778899AABBCCDDEEFF"), AK: key(b, "FFEEDDCCBBAA99887766554433221100")}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(frame)))
+	for b.Loop() {
+		d.own = dlms.Counters{} // the same frame each time would be a replay
+		r, err := d.Decode(frame)
+		if err != nil || len(r.Objects) == 0 {
+			b.Fatal(err)
+		}
 	}
 }
