@@ -318,15 +318,18 @@ func (d *Decoder) decodeELL(t *Telegram, pos int) (int, error) {
 	t.Security.EncStart, t.Security.EncEnd = pcOff, len(f)
 	// A receiver module (Telit, Amber) may have decrypted the payload already
 	// and left ENC set: then the PayloadCRC matches the bytes as they are.
-	if crcEN(payload[2:]) == e.PayloadCRC {
-		t.Security.Status = StatusAlreadyPlain
-		return n, nil
-	}
+	// With a key, decryption is tried first (a ciphertext matches its own
+	// PayloadCRC once in 65536 frames); without one, the bytes decide.
+	rawMatches := crcEN(payload[2:]) == e.PayloadCRC
 	key, addr := d.key(t.Link), "link"
 	if key == nil && e.HasAddr {
 		key, addr = d.key(e.Addr), "m2a2"
 	}
 	if key == nil {
+		if rawMatches {
+			t.Security.Status = StatusAlreadyPlain
+			return n, nil
+		}
 		t.Security.Status = StatusNoKey
 		return 0, d.meterErr(t, "ell", pcOff, ErrNoKey, "the payload is AES-128-CTR encrypted; add the meter's 16-byte key")
 	}
@@ -359,6 +362,10 @@ func (d *Decoder) decodeELL(t *Telegram, pos int) (int, error) {
 		if ok, addr = try(&t.Link), "link"; !ok {
 			ok, addr = try(&e.Addr), "m2a2"
 		}
+	}
+	if !ok && rawMatches {
+		t.Security.Status = StatusAlreadyPlain
+		return n, nil
 	}
 	if !ok {
 		t.Security.Status = StatusWrongKey
