@@ -240,7 +240,7 @@ func runDecode(stdin io.Reader, stdout, stderr io.Writer, args []string, o *deco
 			if o.explain && !o.jsonOut {
 				fmt.Fprintf(out, "== %s\n", ex.name)
 			}
-			d.Keys = nil
+			d.Keys, pd.Key = nil, ex.key
 			if ex.key != nil {
 				d.Keys = wmbus.StaticKey(ex.key)
 			}

@@ -23,10 +23,16 @@ func newRoot() *cobra.Command {
 		Use:   "meterwire",
 		Short: "Decode, explain, build and encrypt smart-meter telegrams",
 		Long: `meterwire decodes and builds encrypted smart-meter data: wireless M-Bus
-(EN 13757-4, OMS security modes 5 and 7, ELL AES-CTR) and wired M-Bus frames.`,
-		Example: `  meterwire decode --key 000102030405060708090A0B0C0D0E0F 434493157856...
-  meterwire decode --explain 2E4493157856341233037A2A002025...
-  meterwire build wmbus --ell 8f --enc ctr --payload 0413E8030000 --key 000102030405060708090A0B0C0D0E0F --format b`,
+(EN 13757-4, ELL AES-CTR, OMS security modes 5 and 7) and wired M-Bus frames
+with their EN 13757-3 records; P1 ports: DSMR telegrams of every country and
+DLMS frames (Luxembourg smarty AES-128-GCM); DLMS/COSEM push meters over HDLC
+and wired M-Bus. Every byte can be explained (--explain).`,
+		Example: `  meterwire decode --examples --explain          # the bundled examples, every byte explained
+  meterwire decode --key 000102030405060708090A0B0C0D0E0F 434493157856...
+  meterwire decode --key AEBD21B769A6D13C0DF064E383682EFF --in smarty_frame.bin
+  meterwire decode < dsmr_telegram.txt
+  meterwire build wmbus --ell 8f --enc ctr --payload 0413E8030000 --key 000102030405060708090A0B0C0D0E0F --format b
+  meterwire gcm decrypt --key ... --iv ... --aad ... --tag ... HEX`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       version,

@@ -77,10 +77,10 @@ func TestDecodeExamples(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
 	lines := jsonLines(t, out)
-	if len(lines) != len(bundledExamples()) || len(lines) < 8 {
+	if len(lines) != len(bundledExamples()) || len(lines) < 11 {
 		t.Fatalf("%d lines for %d examples", len(lines), len(bundledExamples()))
 	}
-	want := []string{"decrypted", "decrypted", "decrypted", "decrypted", "decrypted", "already-plain", "already-plain", "plain"}
+	want := []string{"decrypted", "decrypted", "decrypted", "decrypted", "decrypted", "already-plain", "already-plain", "plain", "decrypted", "plain", "decrypted"}
 	for i, m := range lines {
 		if got := m["security"].(map[string]any)["status"]; got != want[i] {
 			t.Errorf("example %d: status %v want %s", i, got, want[i])
