@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/meterwire/meterwire/dlms"
 	"github.com/meterwire/meterwire/dsmr"
@@ -255,8 +256,13 @@ func runDecode(stdin io.Reader, stdout, stderr io.Writer, args []string, o *deco
 			return err
 		}
 		if decodeStream(data) == 0 {
-			// Not a raw P1 stream: a file of hex lines.
-			decodeLines(data, decodeArg)
+			switch {
+			case isP1(data):
+				// An unframed DLMS APDU (data-notification, block transfer).
+				decodeUnit(data)
+			case utf8.Valid(data) && printable(data):
+				decodeLines(data, decodeArg) // a file of hex lines
+			}
 		}
 		if n == 0 {
 			return fmt.Errorf("%s: no P1 telegram, P1 frame or hex telegram found", o.in)

@@ -63,3 +63,21 @@ func hexString(b []byte) string {
 	}
 	return string(out)
 }
+
+// DLMS push samples through the CLI: HDLC hex argument, raw APDU file,
+// two M-Bus frames in one file.
+func TestDecodeDLMSPush(t *testing.T) {
+	raw, _ := os.ReadFile("../../dlms/testdata/node-dsmr-parser__kamstrup-example-1.bin")
+	out, errs, code := run(t, "", "decode", hexString(raw))
+	if code != 0 || !strings.Contains(out, `"kind":"dlms"`) || !strings.Contains(out, `"transport":"hdlc"`) {
+		t.Fatalf("hdlc: %d %s %s", code, out, errs)
+	}
+	out, errs, code = run(t, "", "decode", "--in", "../../dlms/testdata/esphome-libs_dlms_parser__raw_salzburg_netz.bin")
+	if code != 0 || !strings.Contains(out, `"energy_import_kwh":1327.456`) {
+		t.Fatalf("raw apdu: %d %s %s", code, out, errs)
+	}
+	out, errs, code = run(t, "", "decode", "--explain", "--key", "36C66639E48A8CA4D6BC8B282A793BBB", "--in", "../../dlms/testdata/node-dsmr-parser__austria-example-1_mbus_2frames.bin")
+	if code != 0 || !strings.Contains(out, "A-XDR tree") || !strings.Contains(out, "part of a longer DLMS message") {
+		t.Fatalf("mbus: %d %s %s", code, out, errs)
+	}
+}
