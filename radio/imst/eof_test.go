@@ -1,0 +1,5 @@
+package imst
+
+import "io"
+
+func bufioEOF() error { return io.EOF }
