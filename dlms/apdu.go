@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"strconv"
+	"strings"
 
 	"github.com/meterwire/meterwire/codec"
 )
@@ -382,7 +383,7 @@ func (u *Unwrapper) Feed(apdu []byte) (*Message, error) {
 				return nil, perr(codec.ErrMalformed, e.Len, strconv.Itoa(len(apdu)-e.Len)+" bytes after the ciphered APDU")
 			}
 			if u.Decrypter == nil {
-				return nil, perr(codec.ErrNoKey, e.BodyOffset, "the APDU from system title "+hexString(e.SystemTitle[:])+" is encrypted; give the meter's encryption key (EK)")
+				return nil, perr(codec.ErrNoKey, e.BodyOffset, "the APDU from system title "+strings.ToUpper(hex.EncodeToString(e.SystemTitle[:]))+" is encrypted; give the meter's encryption key (EK)")
 			}
 			pt, auth, err := u.Decrypter.Open(&e)
 			if err != nil {

@@ -37,7 +37,9 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"encoding/binary"
+	"encoding/hex"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/meterwire/meterwire/codec"
@@ -438,7 +440,7 @@ func (c *Counters) Check(st [8]byte, fc uint32) error {
 	defer c.mu.Unlock()
 	if last, ok := c.m[st]; ok && fc <= last {
 		return errAt(codec.ErrReplay, -1, "frame counter "+strconv.FormatUint(uint64(fc), 10)+" from system title "+
-			hexString(st[:])+" is not above the last one ("+strconv.FormatUint(uint64(last), 10)+"): replayed or re-ordered frame")
+			strings.ToUpper(hex.EncodeToString(st[:]))+" is not above the last one ("+strconv.FormatUint(uint64(last), 10)+"): replayed or re-ordered frame")
 	}
 	if c.m == nil {
 		c.m = make(map[[8]byte]uint32)
@@ -460,13 +462,4 @@ func (c *Counters) Last(st [8]byte) (uint32, bool) {
 	defer c.mu.Unlock()
 	v, ok := c.m[st]
 	return v, ok
-}
-
-func hexString(b []byte) string {
-	const h = "0123456789ABCDEF"
-	out := make([]byte, 0, 2*len(b))
-	for _, c := range b {
-		out = append(out, h[c>>4], h[c&15])
-	}
-	return string(out)
 }

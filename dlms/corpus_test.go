@@ -272,13 +272,7 @@ func TestCorpus(t *testing.T) {
 	for _, s := range corpus {
 		t.Run(strings.TrimSuffix(s.file, ".bin"), func(t *testing.T) {
 			var r corpusResult
-			u := Unwrapper{}
-			if s.ek != "" {
-				u.Decrypter = &Decrypter{Key: unhex(t, s.ek)}
-				if s.ak != "" {
-					u.Decrypter.AK = unhex(t, s.ak)
-				}
-			}
+			u := sampleUnwrapper(t, s)
 			m, err := unwrapTransport(t, s, &u, read(t, s.file), &r)
 			if s.frames > 0 && r.frames != s.frames {
 				t.Errorf("frames %d, want %d", r.frames, s.frames)
@@ -384,4 +378,16 @@ func TestIskra1Truncated(t *testing.T) {
 	if !errors.Is(err, codec.ErrTruncated) || !errors.As(err, &ce) || ce.Layer != "axdr" || ce.Offset != len(f.APDU) {
 		t.Fatalf("%v", err)
 	}
+}
+
+// sampleUnwrapper returns an Unwrapper with the sample's keys.
+func sampleUnwrapper(t testing.TB, s corpusSample) Unwrapper {
+	var u Unwrapper
+	if s.ek != "" {
+		u.Decrypter = &Decrypter{Key: unhex(t, s.ek)}
+		if s.ak != "" {
+			u.Decrypter.AK = unhex(t, s.ak)
+		}
+	}
+	return u
 }

@@ -8,6 +8,7 @@ import (
 	"testing/iotest"
 
 	"github.com/meterwire/meterwire/codec"
+	"github.com/meterwire/meterwire/internal/streamtest"
 	"github.com/meterwire/meterwire/mbus"
 )
 
@@ -76,8 +77,8 @@ func FuzzSplitHDLC(f *testing.F) {
 		if len(b) > 4096 {
 			return // one candidate never needs more than HDLCMaxFrame bytes
 		}
-		whole := scanAll(t, bytes.NewReader(b), SplitHDLC)
-		bytewise := scanAll(t, iotest.OneByteReader(bytes.NewReader(b)), SplitHDLC)
+		whole := streamtest.Scan(t, bytes.NewReader(b), SplitHDLC)
+		bytewise := streamtest.Scan(t, iotest.OneByteReader(bytes.NewReader(b)), SplitHDLC)
 		if len(whole) != len(bytewise) {
 			t.Fatalf("%d tokens whole, %d byte by byte", len(whole), len(bytewise))
 		}
@@ -111,8 +112,8 @@ func FuzzMBusTransport(f *testing.F) {
 		if err == nil && (n > len(b) || apdu == nil) {
 			t.Fatalf("n=%d", n)
 		}
-		whole := scanAll(t, bytes.NewReader(b), SplitMBus)
-		bytewise := scanAll(t, iotest.OneByteReader(bytes.NewReader(b)), SplitMBus)
+		whole := streamtest.Scan(t, bytes.NewReader(b), SplitMBus)
+		bytewise := streamtest.Scan(t, iotest.OneByteReader(bytes.NewReader(b)), SplitMBus)
 		if len(whole) != len(bytewise) {
 			t.Fatalf("%d tokens whole, %d byte by byte", len(whole), len(bytewise))
 		}

@@ -1,7 +1,6 @@
 package dlms
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/hex"
 	"errors"
@@ -11,6 +10,7 @@ import (
 	"testing/iotest"
 
 	"github.com/meterwire/meterwire/codec"
+	"github.com/meterwire/meterwire/internal/streamtest"
 )
 
 // hdlcFiles are the corpus samples in HDLC framing.
@@ -170,21 +170,6 @@ func TestParseHDLCMalformed(t *testing.T) {
 	}
 }
 
-// scanAll returns the tokens of a split function over r.
-func scanAll(t testing.TB, r io.Reader, split bufio.SplitFunc) [][]byte {
-	t.Helper()
-	sc := bufio.NewScanner(r)
-	sc.Split(split)
-	var out [][]byte
-	for sc.Scan() {
-		out = append(out, bytes.Clone(sc.Bytes()))
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 // A stream of every HDLC sample with noise between them (flags, a fake
 // header, a frame with a bad HCS, bytes of a frame's inside), and the same
 // with shared flags: the splitter finds exactly the corpus frames, read
@@ -227,7 +212,7 @@ func TestSplitHDLCStream(t *testing.T) {
 		data []byte
 	}{{"noise", stream}, {"shared flags", shared}} {
 		for _, r := range []io.Reader{bytes.NewReader(tc.data), iotest.OneByteReader(bytes.NewReader(tc.data)), iotest.HalfReader(bytes.NewReader(tc.data))} {
-			got := scanAll(t, r, SplitHDLC)
+			got := streamtest.Scan(t, r, SplitHDLC)
 			if len(got) != len(want) {
 				t.Fatalf("%s: %d frames, want %d", tc.name, len(got), len(want))
 			}

@@ -286,13 +286,7 @@ func valueText(v any) string {
 // decodeCorpus runs a corpus sample to its data-notification.
 func decodeCorpus(t *testing.T, s corpusSample) *Message {
 	var r corpusResult
-	u := Unwrapper{}
-	if s.ek != "" {
-		u.Decrypter = &Decrypter{Key: unhex(t, s.ek)}
-		if s.ak != "" {
-			u.Decrypter.AK = unhex(t, s.ak)
-		}
-	}
+	u := sampleUnwrapper(t, s)
 	m, err := unwrapTransport(t, s, &u, read(t, s.file), &r)
 	if err != nil || m == nil {
 		return nil

@@ -8,6 +8,7 @@ import (
 	"testing/iotest"
 
 	"github.com/meterwire/meterwire/codec"
+	"github.com/meterwire/meterwire/internal/streamtest"
 )
 
 // The frames of the Austrian samples: CI 00 then 11 (10 for one frame),
@@ -25,7 +26,7 @@ func TestMBusSegmentsCorpus(t *testing.T) {
 		{"esphome-libs_dlms_parser__mbus_kmswest.bin", []int{99}, []byte{0x10}, 88},
 	} {
 		b := read(t, tc.file)
-		toks := scanAll(t, bytes.NewReader(b), SplitMBus)
+		toks := streamtest.Scan(t, bytes.NewReader(b), SplitMBus)
 		if len(toks) != len(tc.lens) {
 			t.Fatalf("%s: %d frames", tc.file, len(toks))
 		}
@@ -67,7 +68,7 @@ func TestMBusWrappedLength(t *testing.T) {
 		func() []byte { return b },
 		func() []byte { return append([]byte{0x68, 0x10, 0x16, 0x00}, b...) }, // noise before
 	} {
-		toks := scanAll(t, iotest.OneByteReader(bytes.NewReader(r())), SplitMBus)
+		toks := streamtest.Scan(t, iotest.OneByteReader(bytes.NewReader(r())), SplitMBus)
 		if len(toks) != 2 || len(toks[0]) != 263 || len(toks[1]) != 19 {
 			t.Fatalf("tokens %d", len(toks))
 		}
@@ -132,7 +133,7 @@ func TestMBusSegmentErrors(t *testing.T) {
 	if _, _, err := ParseMBusSegment(b); !errors.Is(err, codec.ErrCRC) {
 		t.Fatal(err)
 	}
-	if toks := scanAll(t, bytes.NewReader(b), SplitMBus); len(toks) != 1 || len(toks[0]) != len(b) {
+	if toks := streamtest.Scan(t, bytes.NewReader(b), SplitMBus); len(toks) != 1 || len(toks[0]) != len(b) {
 		t.Fatalf("%d tokens", len(toks))
 	}
 }

@@ -1,16 +1,15 @@
 package dsmr
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
-	"io"
 	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/meterwire/meterwire/codec"
+	"github.com/meterwire/meterwire/internal/streamtest"
 )
 
 // endedCorpus returns the corpus telegrams that have a '!' line, cut after
@@ -45,32 +44,7 @@ func lfOnly(b []byte) []byte { return bytes.ReplaceAll(b, []byte("\r\n"), []byte
 // scanAll runs Split through a bufio.Scanner reading r in chunks of at
 // most chunk bytes.
 func scanAll(t testing.TB, stream []byte, chunk int) [][]byte {
-	sc := bufio.NewScanner(&chunkReader{b: stream, n: chunk})
-	sc.Buffer(make([]byte, 0, 4096), 64<<10)
-	sc.Split(Split)
-	var out [][]byte
-	for sc.Scan() {
-		out = append(out, bytes.Clone(sc.Bytes()))
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-type chunkReader struct {
-	b []byte
-	n int
-}
-
-func (r *chunkReader) Read(p []byte) (int, error) {
-	if len(r.b) == 0 {
-		return 0, io.EOF
-	}
-	n := min(len(p), r.n, len(r.b))
-	copy(p, r.b[:n])
-	r.b = r.b[n:]
-	return n, nil
+	return streamtest.Scan(t, streamtest.Chunks(stream, chunk), Split)
 }
 
 // garbage returns noise that cannot contain a telegram header: random

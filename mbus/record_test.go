@@ -1,6 +1,7 @@
 package mbus
 
 import (
+	"encoding/hex"
 	"errors"
 	"math"
 	"os"
@@ -215,20 +216,11 @@ func TestLongBinaryLVAR(t *testing.T) {
 	for lvar, n := range map[byte]int{0xF0: 16, 0xF4: 32, 0xF5: 48, 0xF6: 64} {
 		b := append([]byte{0x0D, 0xFD, 0x3B, lvar}, make([]byte, n)...)
 		b[len(b)-1] = 0xAB
-		r := parseOne(t, hexString(b))
+		r := parseOne(t, hex.EncodeToString(b))
 		if !r.Valid || !r.Long || len(r.Data) != n || !strings.HasPrefix(r.FieldValue().(string), "AB") {
 			t.Errorf("LVAR %02X: valid %v long %v %d bytes %v", lvar, r.Valid, r.Long, len(r.Data), r.FieldValue())
 		}
 	}
-}
-
-func hexString(b []byte) string {
-	const h = "0123456789ABCDEF"
-	out := make([]byte, 0, 2*len(b))
-	for _, c := range b {
-		out = append(out, h[c>>4], h[c&15])
-	}
-	return string(out)
 }
 
 // Every jMBus DataRecordParserTest record (shared corpus

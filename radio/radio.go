@@ -6,6 +6,7 @@
 package radio
 
 import (
+	"bufio"
 	"strings"
 	"time"
 )
@@ -65,4 +66,18 @@ func ParseLinkMode(s string) (LinkMode, bool) {
 		}
 	}
 	return ModeUnknown, false
+}
+
+// SplitLines is a bufio.SplitFunc for receivers that print text lines
+// (culfw, rtl_wmbus): lines ended by LF or CR LF, the ending removed,
+// empty lines skipped.
+func SplitLines(data []byte, atEOF bool) (advance int, token []byte, err error) {
+	skipped := 0
+	for {
+		adv, tok, err := bufio.ScanLines(data[skipped:], atEOF)
+		if err != nil || adv == 0 || len(tok) > 0 || tok == nil {
+			return skipped + adv, tok, err
+		}
+		skipped += adv // an empty line
+	}
 }

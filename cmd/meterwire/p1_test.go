@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/hex"
 	"os"
 	"strings"
 	"testing"
@@ -27,7 +28,7 @@ func TestDecodeP1(t *testing.T) {
 	}
 	// The same frame as a hex argument.
 	raw, _ := os.ReadFile(frame)
-	hexFrame := strings.ToUpper(hexString(raw))
+	hexFrame := strings.ToUpper(hex.EncodeToString(raw))
 	if out, errs, code = run(t, "", "decode", "--key", smartyKey, hexFrame); code != 0 || !strings.Contains(out, `"status":"decrypted"`) {
 		t.Fatalf("hex: %d %s", code, errs)
 	}
@@ -55,20 +56,11 @@ func TestDecodeP1(t *testing.T) {
 	}
 }
 
-func hexString(b []byte) string {
-	const h = "0123456789abcdef"
-	out := make([]byte, 0, 2*len(b))
-	for _, c := range b {
-		out = append(out, h[c>>4], h[c&15])
-	}
-	return string(out)
-}
-
 // DLMS push samples through the CLI: HDLC hex argument, raw APDU file,
 // two M-Bus frames in one file.
 func TestDecodeDLMSPush(t *testing.T) {
 	raw, _ := os.ReadFile("../../dlms/testdata/node-dsmr-parser__kamstrup-example-1.bin")
-	out, errs, code := run(t, "", "decode", hexString(raw))
+	out, errs, code := run(t, "", "decode", hex.EncodeToString(raw))
 	if code != 0 || !strings.Contains(out, `"kind":"dlms"`) || !strings.Contains(out, `"transport":"hdlc"`) {
 		t.Fatalf("hdlc: %d %s %s", code, out, errs)
 	}

@@ -1,14 +1,13 @@
 package amber
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/hex"
 	"errors"
-	"io"
 	"testing"
 
 	"github.com/meterwire/meterwire/codec"
+	"github.com/meterwire/meterwire/internal/streamtest"
 	"github.com/meterwire/meterwire/radio"
 )
 
@@ -201,21 +200,6 @@ func TestDecodeErrors(t *testing.T) {
 	}
 }
 
-type chunkReader struct {
-	b []byte
-	n int
-}
-
-func (r *chunkReader) Read(p []byte) (int, error) {
-	if len(r.b) == 0 {
-		return 0, io.EOF
-	}
-	n := min(len(p), r.n, len(r.b))
-	copy(p, r.b[:n])
-	r.b = r.b[n:]
-	return n, nil
-}
-
 func TestSplitResync(t *testing.T) {
 	ind, _ := Indication(radio.Frame{Data: unhex(t, frameHex), HasRSSI: true, RSSI: -60})
 	a := Encode(ind)
@@ -235,13 +219,8 @@ func TestSplitResync(t *testing.T) {
 	stream = append(stream, d...)
 	stream = append(stream, 0xFF)
 	for _, chunk := range []int{1, 2, 5, 4096} {
-		s := bufio.NewScanner(&chunkReader{b: stream, n: chunk})
-		s.Split(Split)
-		var got [][]byte
-		for s.Scan() {
-			got = append(got, append([]byte(nil), s.Bytes()...))
-		}
-		if s.Err() != nil || len(got) != 4 || !bytes.Equal(got[0], a) || !bytes.Equal(got[1], b) || !bytes.Equal(got[2], c) || !bytes.Equal(got[3], d) {
+		got := streamtest.Scan(t, streamtest.Chunks(stream, chunk), Split)
+		if len(got) != 4 || !bytes.Equal(got[0], a) || !bytes.Equal(got[1], b) || !bytes.Equal(got[2], c) || !bytes.Equal(got[3], d) {
 			t.Fatalf("chunk %d: %d tokens % X", chunk, len(got), got)
 		}
 	}

@@ -159,14 +159,5 @@ func FormatLine(f radio.Frame, format wmbus.Format) (string, error) {
 }
 
 // SplitLines is a bufio.SplitFunc for culfw output: lines ended by LF or
-// CR LF, the ending removed, empty lines skipped.
-func SplitLines(data []byte, atEOF bool) (advance int, token []byte, err error) {
-	skipped := 0
-	for {
-		adv, tok, err := bufio.ScanLines(data[skipped:], atEOF)
-		if err != nil || adv == 0 || len(tok) > 0 || tok == nil {
-			return skipped + adv, tok, err
-		}
-		skipped += adv // empty line
-	}
-}
+// CR LF, the ending removed, empty lines skipped (radio.SplitLines).
+var SplitLines bufio.SplitFunc = radio.SplitLines

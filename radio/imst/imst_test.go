@@ -1,7 +1,6 @@
 package imst
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/hex"
 	"errors"
@@ -9,6 +8,7 @@ import (
 
 	"github.com/meterwire/meterwire/codec"
 	"github.com/meterwire/meterwire/crc16"
+	"github.com/meterwire/meterwire/internal/streamtest"
 	"github.com/meterwire/meterwire/radio"
 )
 
@@ -234,31 +234,7 @@ func TestRSSI(t *testing.T) {
 }
 
 func scanAll(t testing.TB, stream []byte, chunk int) [][]byte {
-	s := bufio.NewScanner(&chunkReader{b: stream, n: chunk})
-	s.Split(Split)
-	var out [][]byte
-	for s.Scan() {
-		out = append(out, append([]byte(nil), s.Bytes()...))
-	}
-	if err := s.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-type chunkReader struct {
-	b []byte
-	n int
-}
-
-func (r *chunkReader) Read(p []byte) (int, error) {
-	if len(r.b) == 0 {
-		return 0, errEOF
-	}
-	n := min(len(p), r.n, len(r.b))
-	copy(p, r.b[:n])
-	r.b = r.b[n:]
-	return n, nil
+	return streamtest.Scan(t, streamtest.Chunks(stream, chunk), Split)
 }
 
 var errEOF = bufioEOF()

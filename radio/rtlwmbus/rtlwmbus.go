@@ -168,15 +168,6 @@ func bit(v bool) byte {
 	return '0'
 }
 
-// SplitLines is a bufio.SplitFunc for rtl_wmbus output: lines ended by LF
-// or CR LF, the ending removed, empty lines skipped.
-func SplitLines(data []byte, atEOF bool) (advance int, token []byte, err error) {
-	skipped := 0
-	for {
-		adv, tok, err := bufio.ScanLines(data[skipped:], atEOF)
-		if err != nil || adv == 0 || len(tok) > 0 || tok == nil {
-			return skipped + adv, tok, err
-		}
-		skipped += adv
-	}
-}
+// SplitLines is a bufio.SplitFunc for rtl_wmbus output: lines ended by LF or
+// CR LF, the ending removed, empty lines skipped (radio.SplitLines).
+var SplitLines bufio.SplitFunc = radio.SplitLines

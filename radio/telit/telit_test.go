@@ -5,11 +5,11 @@ import (
 	"bytes"
 	"encoding/hex"
 	"errors"
-	"io"
 	"reflect"
 	"testing"
 
 	"github.com/meterwire/meterwire/codec"
+	"github.com/meterwire/meterwire/internal/streamtest"
 	"github.com/meterwire/meterwire/radio"
 	"github.com/meterwire/meterwire/wmbus"
 )
@@ -342,7 +342,7 @@ func TestSplit(t *testing.T) {
 		stream = append(stream, one...)
 	}
 	for _, chunk := range []int{1, 7, 1000} {
-		sc := bufio.NewScanner(&chunkReader{b: stream, n: chunk})
+		sc := bufio.NewScanner(streamtest.Chunks(stream, chunk))
 		sc.Split(Split(FieldsReceive))
 		count := 0
 		for sc.Scan() {
@@ -369,21 +369,6 @@ func TestSplit(t *testing.T) {
 	if sc.Scan() || !errors.Is(sc.Err(), codec.ErrUnsupported) {
 		t.Errorf("no L: %v", sc.Err())
 	}
-}
-
-type chunkReader struct {
-	b []byte
-	n int
-}
-
-func (r *chunkReader) Read(p []byte) (int, error) {
-	if len(r.b) == 0 {
-		return 0, io.EOF
-	}
-	n := min(len(p), r.n, len(r.b))
-	copy(p, r.b[:n])
-	r.b = r.b[n:]
-	return n, nil
 }
 
 func TestRSSI(t *testing.T) {
