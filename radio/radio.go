@@ -27,6 +27,9 @@ type Frame struct {
 	Time time.Time
 	// Mode is the link mode the receiver was in (the frame does not say).
 	Mode LinkMode
+	// P1 is set when Data is one P1 unit (a DSMR text telegram or a
+	// binary DLMS frame, see package p1) instead of a wM-Bus frame.
+	P1 bool
 }
 
 // LinkMode is a wireless M-Bus link mode (EN 13757-4). The mode belongs to

@@ -1,0 +1,6 @@
+package sim
+
+import "time"
+
+// now is the simulators' clock (a variable for tests).
+var now = time.Now
