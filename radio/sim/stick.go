@@ -31,11 +31,11 @@ type Stick struct {
 	link string
 	dev  Device
 
-	mu      sync.Mutex
-	master  *os.File
-	tty     *os.File // held open so the device side never sees a hangup
-	cancel  context.CancelFunc
-	done    chan struct{}
+	mu       sync.Mutex
+	master   *os.File
+	tty      *os.File // held open so the device side never sees a hangup
+	cancel   context.CancelFunc
+	done     chan struct{}
 	serveErr error
 }
 
