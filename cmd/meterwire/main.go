@@ -37,7 +37,8 @@ and wired M-Bus. Every byte can be explained (--explain).`,
 		SilenceErrors: true,
 		Version:       version,
 	}
-	root.AddCommand(newDecodeCmd(), newBuildCmd(), newGCMCmd(), newP1Cmd())
+	root.AddCommand(newDecodeCmd(), newBuildCmd(), newGCMCmd(), newP1Cmd(), newTelitCmd())
+	root.AddCommand(newRadioCmds()...)
 	return root
 }
 
