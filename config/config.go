@@ -1,0 +1,139 @@
+// Package config reads meterwire.yaml, the configuration of `meterwire
+// serve`: inputs (device addresses), meters with their keys, sinks, the
+// history store and the HTTP server. Reading is strict: an unknown key or a
+// bad value is an error naming the file, the line and what would be right.
+// Keys may be written in the file, kept in a separate key file or taken
+// from environment variables; they are held as Secret values, which never
+// print.
+package config
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/meterwire/meterwire/radio"
+)
+
+// Config is a whole configuration.
+type Config struct {
+	// File is the path the configuration was read from ("" for defaults).
+	File string
+	// DataDir holds the store and the MQTT queue unless their own paths
+	// are given.
+	DataDir  string
+	Inputs   []Input
+	Meters   []Meter
+	Sinks    Sinks
+	Store    Store
+	HTTP     HTTP
+	Pipeline Pipeline
+	// Warnings are problems that do not stop the gateway (a key file
+	// others can read); serve prints them at start.
+	Warnings []string
+}
+
+// Input is one receiver or P1 port.
+type Input struct {
+	Name   string
+	Device radio.Device
+	Line   int // where it was configured (0 for defaults)
+}
+
+// Meter is one configured meter.
+type Meter struct {
+	Name string
+	// ID identifies the meter: the 8-digit wM-Bus identification number,
+	// or for a P1/DLMS meter its 16-hex-digit system title or "p1" (any P1
+	// meter on the inputs).
+	ID string
+	// Manufacturer is the three-letter wM-Bus manufacturer code, when
+	// given; with it the meter is matched on manufacturer and id.
+	Manufacturer string
+	// Driver names the field mapping ("auto": from the telegram).
+	Driver string
+	Key    Secret
+	AK     Secret
+	// ExpectEvery, when set, raises an alarm when the meter stays silent
+	// for longer.
+	ExpectEvery time.Duration
+	Line        int
+}
+
+// IsP1 reports whether the meter is a P1/DLMS meter.
+func (m *Meter) IsP1() bool { return m.ID == "p1" || len(m.ID) == 16 }
+
+// Sinks are where readings go besides the store.
+type Sinks struct {
+	// Stdout prints each reading as a JSON line.
+	Stdout bool
+	MQTT   *MQTT
+}
+
+// MQTT is the MQTT sink.
+type MQTT struct {
+	URL         string // mqtt://host:1883, mqtts://, ws://
+	TopicPrefix string // default "meterwire"
+	ClientID    string
+	Username    string
+	Password    Secret
+	// HomeAssistant enables MQTT discovery under DiscoveryPrefix.
+	HomeAssistant   bool
+	DiscoveryPrefix string // default "homeassistant"
+	// QueueDir holds messages while the broker is away (default
+	// DataDir/mqtt-queue).
+	QueueDir string
+}
+
+// Store is the embedded history.
+type Store struct {
+	Disabled  bool
+	Path      string        // default DataDir/meterwire.db
+	Retention time.Duration // 0: keep everything
+}
+
+// HTTP is the web UI and API server.
+type HTTP struct {
+	Disabled bool
+	Listen   string // default 127.0.0.1:8080
+	Token    Secret // bearer token required by the API when set
+}
+
+// Pipeline tunes the decode pipeline.
+type Pipeline struct {
+	// DedupWindow: the same telegram heard again within it (by another
+	// receiver) is a duplicate. Default 10 s.
+	DedupWindow time.Duration
+	// QueueSize bounds each stage's queue. Default 4096.
+	QueueSize int
+}
+
+// Secret is key material. It formats as "[redacted]" everywhere (%v, %s,
+// %x, %#v, JSON, YAML), so a key cannot leak through logs or output by
+// accident; use the bytes directly.
+type Secret []byte
+
+const redacted = "[redacted]"
+
+// String implements fmt.Stringer.
+func (s Secret) String() string { return redacted }
+
+// GoString implements fmt.GoStringer.
+func (s Secret) GoString() string { return redacted }
+
+// Format implements fmt.Formatter for every verb.
+func (s Secret) Format(f fmt.State, _ rune) { f.Write([]byte(redacted)) }
+
+// MarshalText implements encoding.TextMarshaler (JSON, YAML).
+func (s Secret) MarshalText() ([]byte, error) { return []byte(redacted), nil }
+
+// Set reports whether the secret holds a value.
+func (s Secret) Set() bool { return len(s) > 0 }
+
+// Defaults.
+const (
+	DefaultListen          = "127.0.0.1:8080"
+	DefaultTopicPrefix     = "meterwire"
+	DefaultDiscoveryPrefix = "homeassistant"
+	DefaultDedupWindow     = 10 * time.Second
+	DefaultQueueSize       = 4096
+)
