@@ -1,0 +1,387 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/hex"
+	"hash/maphash"
+	"strings"
+	"time"
+
+	"github.com/meterwire/meterwire/config"
+	"github.com/meterwire/meterwire/dlms"
+	"github.com/meterwire/meterwire/mbus"
+	"github.com/meterwire/meterwire/p1"
+	"github.com/meterwire/meterwire/telegram"
+	"github.com/meterwire/meterwire/wmbus"
+)
+
+// State kinds persisted through StateStore.
+const (
+	StateCounter   = "counter"   // last AFL message counter (wM-Bus) or DLMS frame counter (P1), 4 bytes LE
+	StateSignature = "signature" // a full frame that teaches the meter's compact-frame format
+)
+
+// recentHashes is how many frames per meter are remembered to recognise
+// an exact copy sent again later (a replay).
+const recentHashes = 16
+
+type meterState struct {
+	recent  [recentHashes]uint64
+	next    int
+	counter uint32
+	hasCtr  bool
+	dirty   bool
+	sig     []byte // raw full frame to persist, nil when saved
+	// sigSaved: a signature frame of this meter is in the store.
+	sigSaved bool
+}
+
+// decoder is the single-goroutine decode stage.
+type decoder struct {
+	opt    Options
+	td     telegram.Decoder
+	p1dec  map[string]*p1.Decoder
+	ctrs   *dlms.Counters
+	byID   map[string][]*config.Meter
+	p1By   map[string]*config.Meter // by system title (upper hex)
+	p1Any  *config.Meter            // id "p1", or the only P1 meter
+	seed   maphash.Seed
+	seen   map[uint64]time.Time // dedup window
+	pruned time.Time
+	meters map[string]*meterState
+	titles map[string][8]byte // P1 meter -> its system title, for saving counters
+}
+
+func newDecoder(opt Options) (*decoder, error) {
+	d := &decoder{
+		opt: opt, p1dec: map[string]*p1.Decoder{}, ctrs: &dlms.Counters{},
+		byID: map[string][]*config.Meter{}, p1By: map[string]*config.Meter{},
+		seed: maphash.MakeSeed(), seen: map[uint64]time.Time{}, meters: map[string]*meterState{},
+		titles: map[string][8]byte{},
+	}
+	var p1s []*config.Meter
+	for i := range opt.Meters {
+		m := &opt.Meters[i]
+		switch {
+		case m.ID == "p1":
+			d.p1Any = m
+			p1s = append(p1s, m)
+		case m.IsP1():
+			d.p1By[m.ID] = m
+			p1s = append(p1s, m)
+		default:
+			d.byID[m.ID] = append(d.byID[m.ID], m)
+		}
+	}
+	if d.p1Any == nil && len(p1s) == 1 {
+		d.p1Any = p1s[0]
+	}
+	d.td.Signatures = &mbus.Signatures{}
+	d.td.WMBus.Keys = d.wmbusKey
+	if opt.State != nil {
+		d.loadState()
+	}
+	return d, nil
+}
+
+// wmbusMeter finds the configured meter of a wM-Bus address.
+func (d *decoder) wmbusMeter(a wmbus.Address) *config.Meter {
+	ms := d.byID[a.IDString()]
+	for _, m := range ms {
+		if m.Manufacturer == "" || m.Manufacturer == a.ManufacturerCode() {
+			return m
+		}
+	}
+	return nil
+}
+
+func (d *decoder) wmbusKey(a wmbus.Address) []byte {
+	if m := d.wmbusMeter(a); m != nil && m.Key.Set() {
+		return m.Key
+	}
+	return nil
+}
+
+func (d *decoder) state(meter string) *meterState {
+	s := d.meters[meter]
+	if s == nil {
+		s = &meterState{}
+		d.meters[meter] = s
+	}
+	return s
+}
+
+// decode runs one frame through dedup, decoding and the replay guard.
+func (d *decoder) decode(f Frame) Event {
+	ev := Event{Time: f.Time, Input: f.Input}
+	if ev.Time.IsZero() {
+		ev.Time = d.opt.Now()
+	}
+	if f.Mode != 0 {
+		ev.Mode = f.Mode.String()
+	}
+	if f.HasRSSI {
+		r := f.RSSI
+		ev.RSSI = &r
+	}
+	h := maphash.Bytes(d.seed, f.Data)
+	if d.duplicate(h, ev.Time) {
+		ev.Outcome = Duplicate
+		ev.Hex = strings.ToUpper(hex.EncodeToString(f.Data))
+		return ev
+	}
+	if f.P1 || isP1(f.Data) {
+		d.decodeP1(f, &ev)
+	} else {
+		d.decodeWMBus(f, &ev, h)
+	}
+	if f.P1 && len(f.Data) > 0 && f.Data[0] == '/' {
+		ev.Hex = string(f.Data)
+	} else {
+		ev.Hex = strings.ToUpper(hex.EncodeToString(f.Data))
+	}
+	return ev
+}
+
+// duplicate reports whether the same bytes were seen within the window,
+// and remembers them.
+func (d *decoder) duplicate(h uint64, now time.Time) bool {
+	w := d.opt.DedupWindow
+	if w < 0 {
+		return false
+	}
+	if now.Sub(d.pruned) > w || len(d.seen) > 1<<20 {
+		for k, t := range d.seen {
+			if now.Sub(t) > w {
+				delete(d.seen, k)
+			}
+		}
+		d.pruned = now
+	}
+	if t, ok := d.seen[h]; ok && now.Sub(t) <= w {
+		return true
+	}
+	d.seen[h] = now
+	return false
+}
+
+func (d *decoder) decodeWMBus(f Frame, ev *Event, h uint64) {
+	res, err := d.td.Decode(f.Data)
+	ev.Kind = "wmbus"
+	if res != nil && res.Wired != nil {
+		ev.Kind = "mbus"
+	}
+	if res == nil || res.Telegram == nil {
+		ev.Outcome = outcomeOf(err)
+		if err != nil {
+			ev.Err = err.Error()
+		} else {
+			ev.Outcome, ev.Err = Unsupported, "a wired M-Bus frame without meter data"
+		}
+		return
+	}
+	t := res.Telegram
+	a := t.Meter()
+	ev.Manufacturer, ev.ID, ev.DeviceType = a.ManufacturerCode(), a.IDString(), wmbus.DeviceTypeName(a.Type)
+	ev.Security, ev.SecurityStatus = t.Security.Mode(), t.Security.Status.String()
+	m := d.wmbusMeter(a)
+	if m != nil {
+		ev.Meter, ev.Configured = m.Name, true
+	} else {
+		ev.Meter = strings.ToLower(ev.Manufacturer) + "-" + ev.ID
+	}
+	ev.Outcome = outcomeOf(err)
+	if err != nil {
+		ev.Err = err.Error()
+		return
+	}
+	st := d.state(ev.Meter)
+	for _, r := range st.recent {
+		if r == h {
+			ev.Outcome, ev.Err = Replay, "an exact copy of an earlier telegram of this meter"
+			return
+		}
+	}
+	if t.AFL.Present && t.AFL.Has(wmbus.FCLMCRPresent) {
+		if st.hasCtr && t.AFL.MCR <= st.counter {
+			ev.Outcome, ev.Err = Replay, "AFL message counter did not increase (replayed or re-ordered telegram)"
+			return
+		}
+		st.counter, st.hasCtr, st.dirty = t.AFL.MCR, true, true
+	}
+	st.recent[st.next] = h
+	st.next = (st.next + 1) % recentHashes
+	if len(res.Records) > 0 && !res.Compact && st.sig == nil && !st.hasSig() {
+		st.sig = append([]byte(nil), f.Data...)
+		st.dirty = true
+	}
+	ev.Fields = mbus.Fields(res.Records)
+}
+
+// hasSig is set once a signature frame was persisted (or loaded).
+func (s *meterState) hasSig() bool { return s.sig != nil || s.sigSaved }
+
+func (d *decoder) p1Decoder(input string) *p1.Decoder {
+	pd := d.p1dec[input]
+	if pd == nil {
+		pd = &p1.Decoder{Counters: d.ctrs, Policy: dlms.TagAuto}
+		d.p1dec[input] = pd
+	}
+	return pd
+}
+
+func (d *decoder) decodeP1(f Frame, ev *Event) {
+	pd := d.p1Decoder(f.Input)
+	m := d.p1Any
+	var title string
+	if len(f.Data) > 10 && (f.Data[0] == dlms.GeneralGloCiphering || f.Data[0] == dlms.GeneralDedCiphering) && f.Data[1] == 8 {
+		title = strings.ToUpper(hex.EncodeToString(f.Data[2:10]))
+		if mm := d.p1By[title]; mm != nil {
+			m = mm
+		}
+	}
+	pd.Key, pd.AK = nil, nil
+	if m != nil {
+		pd.Key, pd.AK = m.Key, m.AK
+	}
+	res, err := pd.Decode(f.Data)
+	ev.Kind = "p1"
+	if res != nil && res.Message != nil {
+		ev.Kind = "dlms"
+	}
+	if res != nil && res.Pending && err == nil {
+		ev.Kind, ev.Outcome = "dlms", Decoded
+		ev.Err = "segment of a longer message"
+		return
+	}
+	ev.Outcome = outcomeOf(err)
+	if err != nil {
+		ev.Err = err.Error()
+	}
+	if res == nil {
+		return
+	}
+	ev.Security, ev.SecurityStatus = res.Security.Mode, res.Security.Status
+	if res.Encrypted {
+		title = strings.ToUpper(hex.EncodeToString(res.Security.SystemTitle[:]))
+		ev.Manufacturer = printable(res.Security.SystemTitle[:3])
+	}
+	switch {
+	case title != "":
+		ev.ID = title
+	case res.Telegram != nil:
+		if id, ok := res.Telegram.Fields()["equipment_id"].(string); ok {
+			ev.ID = id
+		}
+	}
+	if ev.ID == "" {
+		ev.ID = "p1-" + f.Input
+	}
+	if m != nil && (title == "" || d.p1By[title] == m || m == d.p1Any) {
+		ev.Meter, ev.Configured = m.Name, true
+	} else {
+		ev.Meter = "p1-" + strings.ToLower(ev.ID)
+	}
+	ev.DeviceType = "electricity"
+	if err != nil {
+		return
+	}
+	if res.Encrypted {
+		st := d.state(ev.Meter)
+		st.counter, st.hasCtr, st.dirty = res.Security.FC, true, true
+		d.titles[ev.Meter] = res.Security.SystemTitle
+	}
+	switch {
+	case res.Telegram != nil:
+		ev.Fields = res.Telegram.Fields()
+	case res.Objects != nil:
+		ev.Fields = dlms.Fields(res.Objects)
+	}
+}
+
+// printable returns b as text when it is letters (a DLMS system title
+// starts with the manufacturer's three letters), else "".
+func printable(b []byte) string {
+	for _, c := range b {
+		if c < 'A' || c > 'Z' {
+			return ""
+		}
+	}
+	return string(b)
+}
+
+// isP1 reports whether raw is a P1 unit rather than an M-Bus frame.
+func isP1(raw []byte) bool {
+	switch {
+	case len(raw) == 0:
+		return false
+	case raw[0] == '/', raw[0] == dlms.HDLCFlag, raw[0] == 0x0F, raw[0] == dlms.GeneralBlockTransfer:
+		return true
+	case len(raw) > 1 && (raw[0] == dlms.GeneralGloCiphering || raw[0] == dlms.GeneralDedCiphering) && raw[1] == 8:
+		return true
+	case len(raw) > 6 && raw[0] == 0x68 && raw[3] == 0x68 && raw[6] <= 0x1F:
+		return true
+	}
+	return false
+}
+
+// loadState restores counters and compact formats.
+func (d *decoder) loadState() {
+	ctx := context.Background()
+	ctrs, err := d.opt.State.AllState(ctx, StateCounter)
+	if err != nil {
+		d.opt.Logf("state: counters not restored: %v", err)
+	}
+	for meter, v := range ctrs {
+		if len(v) < 4 {
+			continue
+		}
+		st := d.state(meter)
+		st.counter, st.hasCtr = binary.LittleEndian.Uint32(v), true
+		if len(v) == 12 { // P1: counter + system title
+			var title [8]byte
+			copy(title[:], v[4:])
+			d.titles[meter] = title
+			_ = d.ctrs.Check(title, st.counter)
+		}
+	}
+	sigs, err := d.opt.State.AllState(ctx, StateSignature)
+	if err != nil {
+		d.opt.Logf("state: compact formats not restored: %v", err)
+	}
+	for meter, frame := range sigs {
+		d.td.Decode(frame) // learns the format
+		d.state(meter).sigSaved = true
+	}
+}
+
+// saveState writes changed counters and new signature frames.
+func (d *decoder) saveState(ctx context.Context) {
+	if d.opt.State == nil {
+		return
+	}
+	for meter, st := range d.meters {
+		if !st.dirty {
+			continue
+		}
+		if st.hasCtr {
+			v := binary.LittleEndian.AppendUint32(nil, st.counter)
+			if title, ok := d.titles[meter]; ok {
+				v = append(v, title[:]...)
+			}
+			if err := d.opt.State.PutState(ctx, meter, StateCounter, v); err != nil {
+				d.opt.Logf("state: %v", err)
+				continue
+			}
+		}
+		if st.sig != nil {
+			if err := d.opt.State.PutState(ctx, meter, StateSignature, st.sig); err != nil {
+				d.opt.Logf("state: %v", err)
+				continue
+			}
+			st.sig, st.sigSaved = nil, true
+		}
+		st.dirty = false
+	}
+}

@@ -1,0 +1,297 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/meterwire/meterwire/config"
+	"github.com/meterwire/meterwire/radio"
+)
+
+// Frame is one received frame and the input it came from.
+type Frame struct {
+	Input string
+	radio.Frame
+}
+
+// Sink receives events in batches from its own goroutine. Write returns
+// only when the batch is handled; an error makes the pipeline retry the
+// same batch with backoff (a sink that prefers to drop returns nil).
+type Sink interface {
+	Name() string
+	Write(ctx context.Context, events []Event) error
+}
+
+// StateStore persists what the decoder must remember across restarts:
+// counters (replay protection) and compact-frame formats. The store
+// package implements it.
+type StateStore interface {
+	AllState(ctx context.Context, kind string) (map[string][]byte, error)
+	PutState(ctx context.Context, meter, kind string, value []byte) error
+}
+
+// Options configure a pipeline.
+type Options struct {
+	Meters []config.Meter
+	// DedupWindow and QueueSize: see config.Pipeline (defaults apply).
+	DedupWindow time.Duration
+	QueueSize   int
+	// State, when set, persists counters and compact formats.
+	State StateStore
+	// Logf reports sink failures and state problems.
+	Logf func(format string, args ...any)
+	// Now is the clock (tests).
+	Now func() time.Time
+}
+
+// Stats are the pipeline's counters.
+type Stats struct {
+	Received uint64
+	Outcomes [numOutcomes]uint64
+}
+
+// Count returns the number of frames with outcome o.
+func (s Stats) Count(o Outcome) uint64 {
+	if o < numOutcomes {
+		return s.Outcomes[o]
+	}
+	return 0
+}
+
+// UnknownMeter is a meter heard that is not in the configuration.
+type UnknownMeter struct {
+	Identity     string    `json:"identity"`
+	Kind         string    `json:"kind"`
+	Manufacturer string    `json:"manufacturer,omitempty"`
+	ID           string    `json:"id"`
+	DeviceType   string    `json:"device_type,omitempty"`
+	Mode         string    `json:"link_mode,omitempty"`
+	Security     string    `json:"security,omitempty"`
+	NeedsKey     bool      `json:"needs_key"`
+	Input        string    `json:"input"`
+	RSSI         *int      `json:"rssi_dbm,omitempty"`
+	LastSeen     time.Time `json:"last_seen"`
+	Count        uint64    `json:"count"`
+}
+
+// Pipeline is a running decode pipeline.
+type Pipeline struct {
+	opt   Options
+	in    chan Frame
+	sinks []*sinkRunner
+	dec   *decoder
+
+	received atomic.Uint64
+	outcomes [numOutcomes]atomic.Uint64
+
+	mu      sync.Mutex
+	unknown map[string]*UnknownMeter
+
+	closeOnce sync.Once
+	done      chan struct{}
+	started   atomic.Bool
+}
+
+// New prepares a pipeline; add sinks, then Run it.
+func New(opt Options) (*Pipeline, error) {
+	if opt.DedupWindow == 0 {
+		opt.DedupWindow = config.DefaultDedupWindow
+	}
+	if opt.QueueSize <= 0 {
+		opt.QueueSize = config.DefaultQueueSize
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Logf == nil {
+		opt.Logf = func(string, ...any) {}
+	}
+	p := &Pipeline{opt: opt, in: make(chan Frame, opt.QueueSize), unknown: map[string]*UnknownMeter{}, done: make(chan struct{})}
+	d, err := newDecoder(opt)
+	if err != nil {
+		return nil, err
+	}
+	p.dec = d
+	return p, nil
+}
+
+// AddSink adds a sink; call before Run.
+func (p *Pipeline) AddSink(s Sink) {
+	if p.started.Load() {
+		panic("pipeline: AddSink after Run")
+	}
+	p.sinks = append(p.sinks, &sinkRunner{sink: s, q: make(chan Event, p.opt.QueueSize), logf: p.opt.Logf})
+}
+
+// Ingest queues one frame, blocking while the pipeline is full. It fails
+// after Close or when ctx ends.
+func (p *Pipeline) Ingest(ctx context.Context, f Frame) (err error) {
+	defer func() {
+		if recover() != nil { // sending on the closed input
+			err = errors.New("pipeline closed")
+		}
+	}()
+	select {
+	case p.in <- f:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Close stops accepting frames; Run drains what is queued, flushes the
+// sinks, saves the state and returns.
+func (p *Pipeline) Close() {
+	p.closeOnce.Do(func() { close(p.in) })
+}
+
+// Done is closed when Run has returned.
+func (p *Pipeline) Done() <-chan struct{} { return p.done }
+
+// Run decodes until Close, then drains. Cancelling ctx abandons queued
+// work (use Close for a graceful stop).
+func (p *Pipeline) Run(ctx context.Context) error {
+	p.started.Store(true)
+	defer close(p.done)
+	var wg sync.WaitGroup
+	for _, s := range p.sinks {
+		wg.Add(1)
+		go func() { defer wg.Done(); s.run(ctx) }()
+	}
+	save := time.NewTicker(time.Second)
+	defer save.Stop()
+	var runErr error
+loop:
+	for {
+		select {
+		case f, ok := <-p.in:
+			if !ok {
+				break loop
+			}
+			ev := p.process(f)
+			for _, s := range p.sinks {
+				select {
+				case s.q <- ev:
+				case <-ctx.Done():
+					runErr = ctx.Err()
+					break loop
+				}
+			}
+		case <-save.C:
+			p.dec.saveState(ctx)
+		case <-ctx.Done():
+			runErr = ctx.Err()
+			break loop
+		}
+	}
+	for _, s := range p.sinks {
+		close(s.q)
+	}
+	wg.Wait()
+	p.dec.saveState(context.WithoutCancel(ctx))
+	return runErr
+}
+
+// process turns one frame into an event and counts it.
+func (p *Pipeline) process(f Frame) Event {
+	p.received.Add(1)
+	ev := p.dec.decode(f)
+	p.outcomes[ev.Outcome].Add(1)
+	if !ev.Configured && ev.ID != "" && ev.Outcome != Duplicate {
+		p.noteUnknown(&ev)
+	}
+	return ev
+}
+
+func (p *Pipeline) noteUnknown(ev *Event) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	u := p.unknown[ev.Meter]
+	if u == nil {
+		if len(p.unknown) >= 10000 {
+			return // a flood of ids: keep the first ten thousand
+		}
+		u = &UnknownMeter{Identity: ev.Meter, Kind: ev.Kind, Manufacturer: ev.Manufacturer, ID: ev.ID}
+		p.unknown[ev.Meter] = u
+	}
+	u.DeviceType, u.Mode, u.Security, u.Input, u.RSSI = ev.DeviceType, ev.Mode, ev.Security, ev.Input, ev.RSSI
+	u.NeedsKey = ev.Outcome == NoKey || ev.Outcome == WrongKey || ev.Outcome == MACFailed
+	u.LastSeen = ev.Time
+	u.Count++
+}
+
+// Stats returns the counters.
+func (p *Pipeline) Stats() Stats {
+	s := Stats{Received: p.received.Load()}
+	for i := range s.Outcomes {
+		s.Outcomes[i] = p.outcomes[i].Load()
+	}
+	return s
+}
+
+// Unknown lists the meters heard that are not configured, most recently
+// heard first.
+func (p *Pipeline) Unknown() []UnknownMeter {
+	p.mu.Lock()
+	out := make([]UnknownMeter, 0, len(p.unknown))
+	for _, u := range p.unknown {
+		out = append(out, *u)
+	}
+	p.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].LastSeen.After(out[j].LastSeen) })
+	return out
+}
+
+// sinkRunner feeds one sink from its queue in batches.
+type sinkRunner struct {
+	sink Sink
+	q    chan Event
+	logf func(string, ...any)
+}
+
+const maxBatch = 1024
+
+func (s *sinkRunner) run(ctx context.Context) {
+	batch := make([]Event, 0, maxBatch)
+	for ev := range s.q {
+		batch = append(batch[:0], ev)
+	fill:
+		for len(batch) < maxBatch {
+			select {
+			case ev, ok := <-s.q:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, ev)
+			default:
+				break fill
+			}
+		}
+		s.write(ctx, batch)
+	}
+}
+
+// write retries a failing batch with backoff: nothing is dropped unless
+// ctx ends.
+func (s *sinkRunner) write(ctx context.Context, batch []Event) {
+	backoff := 100 * time.Millisecond
+	for {
+		err := s.sink.Write(context.WithoutCancel(ctx), batch)
+		if err == nil {
+			return
+		}
+		s.logf("sink %s: %v; retrying in %v", s.sink.Name(), err, backoff)
+		select {
+		case <-time.After(backoff):
+		case <-ctx.Done():
+			s.logf("sink %s: %d events not written: %v", s.sink.Name(), len(batch), fmt.Errorf("shutting down"))
+			return
+		}
+		backoff = min(2*backoff, 10*time.Second)
+	}
+}
