@@ -1,0 +1,274 @@
+// Package metrics exposes the gateway in the Prometheus text format: the
+// latest numeric reading of every meter and field, telegram counters by
+// outcome, per-input connection state and silent-meter alarms. It is a
+// pipeline sink (it sees every event) and an http.Handler for /metrics.
+package metrics
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"math"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/meterwire/meterwire/pipeline"
+)
+
+// InputState is what the metrics say about one input.
+type InputState struct {
+	Name       string
+	Connected  bool
+	LastFrame  time.Time
+	Frames     uint64
+	Reconnects int
+}
+
+// Options configure the metrics.
+type Options struct {
+	// Inputs, when set, reports the inputs' states at scrape time.
+	Inputs func() []InputState
+	// Expect maps configured meter names to how often they must be heard;
+	// a meter silent for longer raises meterwire_meter_silent.
+	Expect map[string]time.Duration
+	// Unknown, when set, counts meters heard but not configured.
+	Unknown func() int
+	// Now is the clock (tests).
+	Now func() time.Time
+}
+
+type meter struct {
+	fields   map[string]float64
+	lastSeen time.Time
+	rssi     *int
+}
+
+// Metrics is the sink and handler.
+type Metrics struct {
+	opt      Options
+	mu       sync.Mutex
+	outcomes [16]uint64
+	meters   map[string]*meter
+	started  time.Time
+}
+
+// New returns empty metrics.
+func New(opt Options) *Metrics {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	return &Metrics{opt: opt, meters: map[string]*meter{}, started: opt.Now()}
+}
+
+// Name implements pipeline.Sink.
+func (m *Metrics) Name() string { return "metrics" }
+
+// Write implements pipeline.Sink.
+func (m *Metrics) Write(_ context.Context, evs []pipeline.Event) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i := range evs {
+		ev := &evs[i]
+		if int(ev.Outcome) < len(m.outcomes) {
+			m.outcomes[ev.Outcome]++
+		}
+		if ev.Outcome != pipeline.Decoded || ev.Meter == "" || ev.Fields == nil {
+			continue
+		}
+		mt := m.meters[ev.Meter]
+		if mt == nil {
+			mt = &meter{fields: map[string]float64{}}
+			m.meters[ev.Meter] = mt
+		}
+		mt.lastSeen, mt.rssi = ev.Time, ev.RSSI
+		for k, v := range ev.Fields {
+			if f, ok := number(v); ok {
+				mt.fields[k] = f
+			}
+		}
+	}
+	return nil
+}
+
+func number(v any) (float64, bool) {
+	switch x := v.(type) {
+	case float64:
+		return x, true
+	case float32:
+		return float64(x), true
+	case int:
+		return float64(x), true
+	case int64:
+		return float64(x), true
+	case uint64:
+		return float64(x), true
+	case uint32:
+		return float64(x), true
+	case int32:
+		return float64(x), true
+	case bool:
+		if x {
+			return 1, true
+		}
+		return 0, true
+	}
+	return 0, false
+}
+
+// Silent lists the configured meters not heard within their expected
+// interval (never heard counts from the start), sorted.
+func (m *Metrics) Silent() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.silentLocked(m.opt.Now())
+}
+
+func (m *Metrics) silentLocked(now time.Time) []string {
+	var out []string
+	for name, every := range m.opt.Expect {
+		if every <= 0 {
+			continue
+		}
+		last := m.started
+		if mt := m.meters[name]; mt != nil {
+			last = mt.lastSeen
+		}
+		if now.Sub(last) > every {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// ServeHTTP writes the metrics in the Prometheus text format 0.0.4.
+func (m *Metrics) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+	bw := bufio.NewWriterSize(w, 64<<10)
+	m.WriteText(bw)
+	bw.Flush()
+}
+
+// WriteText writes the metrics in the Prometheus text format.
+func (m *Metrics) WriteText(w *bufio.Writer) {
+	var inputs []InputState
+	if m.opt.Inputs != nil {
+		inputs = m.opt.Inputs()
+	}
+	unknown := -1
+	if m.opt.Unknown != nil {
+		unknown = m.opt.Unknown()
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.opt.Now()
+
+	header(w, "meterwire_telegrams_total", "counter", "Telegrams received, by what became of them.")
+	for _, o := range pipeline.Outcomes() {
+		fmt.Fprintf(w, "meterwire_telegrams_total{outcome=%s} %d\n", quote(o.String()), m.outcomes[o])
+	}
+
+	names := make([]string, 0, len(m.meters))
+	for n := range m.meters {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	header(w, "meterwire_reading", "gauge", "Latest numeric reading of a meter field (unit in the field name).")
+	for _, n := range names {
+		mt := m.meters[n]
+		fields := make([]string, 0, len(mt.fields))
+		for f := range mt.fields {
+			fields = append(fields, f)
+		}
+		slices.Sort(fields)
+		for _, f := range fields {
+			fmt.Fprintf(w, "meterwire_reading{meter=%s,field=%s} %s\n", quote(n), quote(f), float(mt.fields[f]))
+		}
+	}
+	header(w, "meterwire_meter_last_seen_timestamp_seconds", "gauge", "When a meter's last decoded telegram arrived.")
+	for _, n := range names {
+		fmt.Fprintf(w, "meterwire_meter_last_seen_timestamp_seconds{meter=%s} %s\n", quote(n), float(seconds(m.meters[n].lastSeen)))
+	}
+	header(w, "meterwire_meter_rssi_dbm", "gauge", "Signal strength of a meter's last telegram.")
+	for _, n := range names {
+		if r := m.meters[n].rssi; r != nil {
+			fmt.Fprintf(w, "meterwire_meter_rssi_dbm{meter=%s} %d\n", quote(n), *r)
+		}
+	}
+	if len(m.opt.Expect) > 0 {
+		silent := m.silentLocked(now)
+		header(w, "meterwire_meter_silent", "gauge", "1 when a configured meter was not heard for longer than expected.")
+		expected := make([]string, 0, len(m.opt.Expect))
+		for n, every := range m.opt.Expect {
+			if every > 0 {
+				expected = append(expected, n)
+			}
+		}
+		slices.Sort(expected)
+		for _, n := range expected {
+			v := 0
+			if slices.Contains(silent, n) {
+				v = 1
+			}
+			fmt.Fprintf(w, "meterwire_meter_silent{meter=%s} %d\n", quote(n), v)
+		}
+	}
+	if inputs != nil {
+		header(w, "meterwire_input_connected", "gauge", "1 while an input's device or connection is up.")
+		for _, in := range inputs {
+			v := 0
+			if in.Connected {
+				v = 1
+			}
+			fmt.Fprintf(w, "meterwire_input_connected{input=%s} %d\n", quote(in.Name), v)
+		}
+		header(w, "meterwire_input_frames_total", "counter", "Frames an input delivered.")
+		for _, in := range inputs {
+			fmt.Fprintf(w, "meterwire_input_frames_total{input=%s} %d\n", quote(in.Name), in.Frames)
+		}
+		header(w, "meterwire_input_reconnects_total", "counter", "Times an input was reopened after it failed.")
+		for _, in := range inputs {
+			fmt.Fprintf(w, "meterwire_input_reconnects_total{input=%s} %d\n", quote(in.Name), in.Reconnects)
+		}
+		header(w, "meterwire_input_last_frame_timestamp_seconds", "gauge", "When an input last delivered a frame (0: never).")
+		for _, in := range inputs {
+			fmt.Fprintf(w, "meterwire_input_last_frame_timestamp_seconds{input=%s} %s\n", quote(in.Name), float(seconds(in.LastFrame)))
+		}
+	}
+	if unknown >= 0 {
+		header(w, "meterwire_unknown_meters", "gauge", "Meters heard that are not in the configuration.")
+		fmt.Fprintf(w, "meterwire_unknown_meters %d\n", unknown)
+	}
+}
+
+func header(w *bufio.Writer, name, typ, help string) {
+	fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, typ)
+}
+
+func seconds(t time.Time) float64 {
+	if t.IsZero() {
+		return 0
+	}
+	return float64(t.UnixMilli()) / 1000
+}
+
+func float(f float64) string {
+	switch {
+	case math.IsNaN(f):
+		return "NaN"
+	case math.IsInf(f, 1):
+		return "+Inf"
+	case math.IsInf(f, -1):
+		return "-Inf"
+	}
+	return strconv.FormatFloat(f, 'g', -1, 64)
+}
+
+var labelEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
+
+// quote returns a label value in double quotes, escaped.
+func quote(s string) string { return `"` + labelEscaper.Replace(s) + `"` }
