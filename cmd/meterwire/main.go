@@ -39,6 +39,7 @@ and wired M-Bus. Every byte can be explained (--explain).`,
 	}
 	root.AddCommand(newDecodeCmd(), newBuildCmd(), newGCMCmd(), newP1Cmd(), newTelitCmd())
 	root.AddCommand(newRadioCmds()...)
+	root.AddCommand(newServeCmd(), newExportCmd())
 	return root
 }
 

@@ -1,0 +1,407 @@
+// Package gateway is `meterwire serve`: it runs the configured inputs (or,
+// in demo mode, the simulated meter fleet), the decode pipeline, the sinks
+// (embedded store, MQTT with Home Assistant discovery, JSON lines,
+// Prometheus metrics) and the HTTP server, and shuts them down in order so
+// that nothing acknowledged is lost.
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/meterwire/meterwire/config"
+	"github.com/meterwire/meterwire/pipeline"
+	"github.com/meterwire/meterwire/radio/receiver"
+	"github.com/meterwire/meterwire/sink/history"
+	"github.com/meterwire/meterwire/sink/jsonl"
+	"github.com/meterwire/meterwire/sink/metrics"
+	"github.com/meterwire/meterwire/store"
+)
+
+// Options tune a gateway beyond its configuration.
+type Options struct {
+	// Demo feeds the pipeline from the simulated fleet (see Demo).
+	Demo *Demo
+	// Stdout receives readings as JSON lines when the configuration
+	// enables the stdout sink.
+	Stdout io.Writer
+	// Log receives console messages (nil: discarded).
+	Log io.Writer
+	// Routes, when set, adds handlers (web UI, API) to the HTTP server.
+	Routes func(mux *http.ServeMux, g *Gateway)
+	// Sinks are extra sinks (tests, embedding programs).
+	Sinks []pipeline.Sink
+	// SilentCheck is how often silent meters are looked for (default 30 s).
+	SilentCheck time.Duration
+}
+
+// Gateway is one running `meterwire serve`.
+type Gateway struct {
+	cfg     *config.Config
+	opt     Options
+	store   *store.Store
+	pipe    *pipeline.Pipeline
+	metrics *metrics.Metrics
+	started time.Time
+
+	mu     sync.Mutex
+	inputs []*input
+	ln     net.Listener
+	srv    *http.Server
+	closes []func()
+}
+
+// input is one running input: a receiver, or the demo fleet.
+type input struct {
+	name string
+	rx   *receiver.Receiver // nil for the demo
+	demo *demoState
+}
+
+// New checks the configuration and opens the store; Run starts the rest.
+func New(cfg *config.Config, opt Options) (*Gateway, error) {
+	if opt.Log == nil {
+		opt.Log = io.Discard
+	}
+	if opt.SilentCheck <= 0 {
+		opt.SilentCheck = 30 * time.Second
+	}
+	g := &Gateway{cfg: cfg, opt: opt, started: time.Now()}
+	if len(cfg.Inputs) == 0 && opt.Demo == nil {
+		return nil, errors.New("no inputs configured: add an inputs: section (see meterwire serve --help), or run without -c for the demo")
+	}
+	if !cfg.Store.Disabled {
+		st, err := store.Open(cfg.Store.Path, store.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("store: %w", err)
+		}
+		g.store = st
+	}
+	var state pipeline.StateStore
+	if g.store != nil {
+		state = g.store
+	}
+	p, err := pipeline.New(pipeline.Options{Meters: cfg.Meters, DedupWindow: cfg.Pipeline.DedupWindow, QueueSize: cfg.Pipeline.QueueSize, State: state, Logf: g.logf})
+	if err != nil {
+		g.closeStore()
+		return nil, err
+	}
+	g.pipe = p
+	expect := map[string]time.Duration{}
+	for _, m := range cfg.Meters {
+		if m.ExpectEvery > 0 {
+			expect[m.Name] = m.ExpectEvery
+		}
+	}
+	g.metrics = metrics.New(metrics.Options{Inputs: g.inputStates, Expect: expect, Unknown: func() int { return len(g.pipe.Unknown()) }})
+	if g.store != nil {
+		p.AddSink(history.New(g.store))
+	}
+	p.AddSink(g.metrics)
+	if cfg.Sinks.Stdout && opt.Stdout != nil {
+		p.AddSink(jsonl.New(opt.Stdout, false))
+	}
+	for _, s := range opt.Sinks {
+		p.AddSink(s)
+	}
+	return g, nil
+}
+
+func (g *Gateway) logf(format string, args ...any) {
+	fmt.Fprintf(g.opt.Log, "meterwire: "+format+"\n", args...)
+}
+
+func (g *Gateway) closeStore() {
+	if g.store != nil {
+		if err := g.store.Close(); err != nil {
+			g.logf("store: %v", err)
+		}
+	}
+}
+
+// Config is the gateway's configuration.
+func (g *Gateway) Config() *config.Config { return g.cfg }
+
+// Store is the history store (nil when disabled).
+func (g *Gateway) Store() *store.Store { return g.store }
+
+// Pipeline is the decode pipeline.
+func (g *Gateway) Pipeline() *pipeline.Pipeline { return g.pipe }
+
+// Metrics is the metrics sink.
+func (g *Gateway) Metrics() *metrics.Metrics { return g.metrics }
+
+// Addr is the HTTP server's address once Run listens ("" before, or when
+// HTTP is disabled).
+func (g *Gateway) Addr() string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.ln == nil {
+		return ""
+	}
+	return g.ln.Addr().String()
+}
+
+// InputStatus is the state of one input for health and the UI.
+type InputStatus struct {
+	Name       string    `json:"name"`
+	Device     string    `json:"device"`
+	Connected  bool      `json:"connected"`
+	Since      time.Time `json:"since,omitzero"`
+	LastFrame  time.Time `json:"last_frame,omitzero"`
+	Frames     uint64    `json:"frames"`
+	Reconnects int       `json:"reconnects"`
+	Done       bool      `json:"done,omitempty"`
+	Error      string    `json:"error,omitempty"`
+}
+
+// Inputs reports every input's state.
+func (g *Gateway) Inputs() []InputStatus {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	out := make([]InputStatus, 0, len(g.inputs))
+	for _, in := range g.inputs {
+		if in.demo != nil {
+			out = append(out, in.demo.status(in.name))
+			continue
+		}
+		s := in.rx.State()
+		out = append(out, InputStatus{Name: in.name, Device: s.Device, Connected: s.Connected, Since: s.Since, LastFrame: s.LastFrame, Frames: s.Frames, Reconnects: s.Reconnects, Done: s.Done, Error: s.Err})
+	}
+	return out
+}
+
+func (g *Gateway) inputStates() []metrics.InputState {
+	in := g.Inputs()
+	out := make([]metrics.InputState, len(in))
+	for i, s := range in {
+		out[i] = metrics.InputState{Name: s.Name, Connected: s.Connected, LastFrame: s.LastFrame, Frames: s.Frames, Reconnects: s.Reconnects}
+	}
+	return out
+}
+
+// Run runs the gateway until ctx ends, then shuts down gracefully: inputs
+// stop, the pipeline drains into the sinks, the store closes.
+func (g *Gateway) Run(ctx context.Context) error {
+	if !g.cfg.HTTP.Disabled {
+		ln, err := net.Listen("tcp", g.cfg.HTTP.Listen)
+		if err != nil {
+			g.pipe.Close()
+			g.closeStore()
+			return fmt.Errorf("http: %w (is another meterwire running? set http.listen to another port)", err)
+		}
+		g.mu.Lock()
+		g.ln = ln
+		g.srv = &http.Server{Handler: g.handler(), ReadHeaderTimeout: 10 * time.Second}
+		g.mu.Unlock()
+		go g.srv.Serve(ln)
+	}
+	runCtx, cancelRun := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelRun()
+	pipeErr := make(chan error, 1)
+	go func() { pipeErr <- g.pipe.Run(runCtx) }()
+
+	var wg sync.WaitGroup
+	inputsCtx, stopInputs := context.WithCancel(ctx)
+	defer stopInputs()
+	if d := g.opt.Demo; d != nil {
+		ds := newDemoState(d)
+		g.mu.Lock()
+		g.inputs = append(g.inputs, &input{name: "demo", demo: ds})
+		g.mu.Unlock()
+		wg.Add(1)
+		go func() { defer wg.Done(); g.runDemo(inputsCtx, ds) }()
+	}
+	for _, in := range g.cfg.Inputs {
+		rx, err := receiver.Start(in.Device, receiver.Options{Logf: g.logf})
+		if err != nil {
+			g.logf("input %s: %v", in.Name, err)
+			continue
+		}
+		g.mu.Lock()
+		g.inputs = append(g.inputs, &input{name: in.Name, rx: rx})
+		g.mu.Unlock()
+		wg.Add(1)
+		go func(name string) {
+			defer wg.Done()
+			g.forward(inputsCtx, name, rx)
+		}(in.Name)
+	}
+	g.banner()
+	go g.watchSilent(inputsCtx)
+	go g.retention(inputsCtx)
+
+	<-ctx.Done()
+	g.logf("shutting down: stopping inputs, draining the pipeline")
+	stopInputs()
+	g.mu.Lock()
+	for _, in := range g.inputs {
+		if in.rx != nil {
+			in.rx.Close()
+		}
+	}
+	g.mu.Unlock()
+	wg.Wait()
+	g.pipe.Close()
+	err := <-pipeErr
+	for _, c := range g.closes {
+		c()
+	}
+	if g.srv != nil {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		g.srv.Shutdown(sctx)
+		cancel()
+	}
+	g.closeStore()
+	st := g.pipe.Stats()
+	g.logf("stopped after %d telegrams (%d decoded)", st.Received, st.Count(pipeline.Decoded))
+	return err
+}
+
+// OnClose registers f to run after the pipeline drained (sinks that hold
+// connections, such as MQTT).
+func (g *Gateway) OnClose(f func()) { g.closes = append(g.closes, f) }
+
+// forward moves frames from a receiver into the pipeline.
+func (g *Gateway) forward(ctx context.Context, name string, rx *receiver.Receiver) {
+	for f := range rx.Frames() {
+		if err := g.pipe.Ingest(ctx, pipeline.Frame{Input: name, Frame: f}); err != nil {
+			return
+		}
+	}
+	if st := rx.State(); st.Done {
+		g.logf("input %s: end of input after %d frames", name, st.Frames)
+	}
+}
+
+func (g *Gateway) banner() {
+	c := g.cfg
+	mode := fmt.Sprintf("%d inputs, %d meters configured", len(c.Inputs), len(c.Meters))
+	if g.opt.Demo != nil {
+		mode = fmt.Sprintf("demo mode: a simulated fleet of %d meters (no hardware needed)", g.opt.Demo.Meters())
+	}
+	g.logf("serving: %s", mode)
+	if g.store != nil {
+		g.logf("history: %s", c.Store.Path)
+	}
+	if a := g.Addr(); a != "" {
+		g.logf("web UI: http://%s/   metrics: http://%s/metrics   health: http://%s/healthz", a, a, a)
+	}
+	if c.Sinks.MQTT != nil {
+		g.logf("MQTT: %s, topics %s/<meter>/state", c.Sinks.MQTT.URL, c.Sinks.MQTT.TopicPrefix)
+	}
+	g.logf("Ctrl-C stops (readings in flight are written first)")
+}
+
+// watchSilent logs meters that went silent (and back).
+func (g *Gateway) watchSilent(ctx context.Context) {
+	t := time.NewTicker(g.opt.SilentCheck)
+	defer t.Stop()
+	was := map[string]bool{}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		now := map[string]bool{}
+		for _, m := range g.metrics.Silent() {
+			now[m] = true
+			if !was[m] {
+				g.logf("alarm: meter %s silent for longer than expected", m)
+			}
+		}
+		for m := range was {
+			if !now[m] {
+				g.logf("meter %s heard again", m)
+			}
+		}
+		was = now
+	}
+}
+
+// retention prunes readings older than the configured age, hourly.
+func (g *Gateway) retention(ctx context.Context) {
+	if g.store == nil || g.cfg.Store.Retention <= 0 {
+		return
+	}
+	for {
+		n, err := g.store.Prune(ctx, time.Now().Add(-g.cfg.Store.Retention))
+		if err != nil && ctx.Err() == nil {
+			g.logf("retention: %v", err)
+		} else if n > 0 {
+			g.logf("retention: removed %d readings older than %v", n, g.cfg.Store.Retention)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Hour):
+		}
+	}
+}
+
+// Health is the /healthz answer.
+type Health struct {
+	Status   string        `json:"status"` // ok, or degraded when an input is down or a meter silent
+	Uptime   string        `json:"uptime"`
+	Inputs   []InputStatus `json:"inputs"`
+	Silent   []string      `json:"silent_meters"`
+	Received uint64        `json:"telegrams"`
+	Decoded  uint64        `json:"decoded"`
+}
+
+// Health reports the gateway's state.
+func (g *Gateway) Health() Health {
+	st := g.pipe.Stats()
+	h := Health{Status: "ok", Uptime: time.Since(g.started).Round(time.Second).String(), Inputs: g.Inputs(), Silent: g.metrics.Silent(), Received: st.Received, Decoded: st.Count(pipeline.Decoded)}
+	if h.Silent == nil {
+		h.Silent = []string{}
+	}
+	for _, in := range h.Inputs {
+		if !in.Connected && !in.Done {
+			h.Status = "degraded"
+		}
+	}
+	if len(h.Silent) > 0 {
+		h.Status = "degraded"
+	}
+	return h
+}
+
+func (g *Gateway) handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(g.Health())
+	})
+	mux.Handle("GET /metrics", g.metrics)
+	if g.opt.Routes != nil {
+		g.opt.Routes(mux, g)
+	}
+	return withToken(g.cfg.HTTP.Token, mux)
+}
+
+// withToken requires "Authorization: Bearer <token>" (or ?token= for
+// browsers opening the UI) on everything but /healthz when a token is
+// configured.
+func withToken(token config.Secret, next http.Handler) http.Handler {
+	if !token.Set() {
+		return next
+	}
+	want := "Bearer " + string(token)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/healthz" || constantTimeEqual(r.Header.Get("Authorization"), want) || constantTimeEqual(r.URL.Query().Get("token"), string(token)) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("WWW-Authenticate", `Bearer realm="meterwire"`)
+		http.Error(w, "401 unauthorized: this meterwire needs its API token (Authorization: Bearer <token>)", http.StatusUnauthorized)
+	})
+}

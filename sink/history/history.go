@@ -1,0 +1,47 @@
+// Package history is the pipeline sink that writes to the embedded store:
+// every decoded reading, and every telegram with its outcome for the live
+// log.
+package history
+
+import (
+	"context"
+
+	"github.com/meterwire/meterwire/pipeline"
+	"github.com/meterwire/meterwire/store"
+)
+
+// Sink writes events to a store.
+type Sink struct {
+	st       *store.Store
+	readings []store.Reading
+	log      []store.TelegramLog
+}
+
+// New returns a sink writing to st.
+func New(st *store.Store) *Sink { return &Sink{st: st} }
+
+// Name implements pipeline.Sink.
+func (s *Sink) Name() string { return "store" }
+
+// Write implements pipeline.Sink: the readings of the batch in one
+// transaction, then the telegram log. It returns after both committed, so
+// a reading acknowledged here survives a crash.
+func (s *Sink) Write(ctx context.Context, evs []pipeline.Event) error {
+	s.readings, s.log = s.readings[:0], s.log[:0]
+	for i := range evs {
+		ev := &evs[i]
+		if ev.Outcome == pipeline.Decoded && ev.Fields != nil && ev.Meter != "" {
+			s.readings = append(s.readings, store.Reading{Meter: ev.Meter, Time: ev.Time, Fields: ev.Fields})
+		}
+		s.log = append(s.log, store.TelegramLog{Time: ev.Time, Meter: ev.Meter, Input: ev.Input, Outcome: ev.Outcome.String(), RSSI: ev.RSSI, Hex: ev.Hex})
+	}
+	if len(s.readings) > 0 {
+		if err := s.st.Add(ctx, s.readings); err != nil {
+			return err
+		}
+	}
+	// The log is best effort: a failure must not make the pipeline write
+	// the readings twice.
+	_ = s.st.AddTelegrams(ctx, s.log)
+	return nil
+}
