@@ -40,6 +40,9 @@ type Options struct {
 	Sinks []pipeline.Sink
 	// SilentCheck is how often silent meters are looked for (default 30 s).
 	SilentCheck time.Duration
+	// Committed, when set, is told about every batch of readings the store
+	// committed.
+	Committed func([]store.Reading)
 }
 
 // Gateway is one running `meterwire serve`.
@@ -102,7 +105,9 @@ func New(cfg *config.Config, opt Options) (*Gateway, error) {
 	}
 	g.metrics = metrics.New(metrics.Options{Inputs: g.inputStates, Expect: expect, Unknown: func() int { return len(g.pipe.Unknown()) }})
 	if g.store != nil {
-		p.AddSink(history.New(g.store))
+		h := history.New(g.store)
+		h.Committed = opt.Committed
+		p.AddSink(h)
 	}
 	p.AddSink(g.metrics)
 	if cfg.Sinks.Stdout && opt.Stdout != nil {

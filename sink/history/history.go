@@ -12,6 +12,10 @@ import (
 
 // Sink writes events to a store.
 type Sink struct {
+	// Committed, when set, is called with each batch of readings after it
+	// committed (acknowledged readings).
+	Committed func([]store.Reading)
+
 	st       *store.Store
 	readings []store.Reading
 	log      []store.TelegramLog
@@ -38,6 +42,9 @@ func (s *Sink) Write(ctx context.Context, evs []pipeline.Event) error {
 	if len(s.readings) > 0 {
 		if err := s.st.Add(ctx, s.readings); err != nil {
 			return err
+		}
+		if s.Committed != nil {
+			s.Committed(s.readings)
 		}
 	}
 	// The log is best effort: a failure must not make the pipeline write
