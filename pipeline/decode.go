@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"hash/maphash"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/meterwire/meterwire/config"
@@ -37,9 +38,12 @@ type meterState struct {
 	sigSaved bool
 }
 
-// decoder is the single-goroutine decode stage.
+// decoder is the single-goroutine decode stage. mu guards the meter
+// tables, which AddMeter changes while the stage runs.
 type decoder struct {
-	opt    Options
+	mu        sync.Mutex
+	meterList []*config.Meter
+	opt       Options
 	td     telegram.Decoder
 	p1dec  map[string]*p1.Decoder
 	ctrs   *dlms.Counters
@@ -60,9 +64,31 @@ func newDecoder(opt Options) (*decoder, error) {
 		seed: maphash.MakeSeed(), seen: map[uint64]time.Time{}, meters: map[string]*meterState{},
 		titles: map[string][8]byte{},
 	}
+	for _, m := range opt.Meters {
+		d.addMeter(m)
+	}
+	d.td.Signatures = &mbus.Signatures{}
+	d.td.WMBus.Keys = d.wmbusKey
+	if opt.State != nil {
+		d.loadState()
+	}
+	return d, nil
+}
+
+// addMeter adds m, replacing a meter of the same name or id. The caller
+// holds mu (or is newDecoder).
+func (d *decoder) addMeter(cm config.Meter) {
+	m := &cm
+	list := d.meterList[:0:0]
+	for _, o := range d.meterList {
+		if o.Name != m.Name && !(o.ID == m.ID && o.Manufacturer == m.Manufacturer) {
+			list = append(list, o)
+		}
+	}
+	d.meterList = append(list, m)
+	d.byID, d.p1By, d.p1Any = map[string][]*config.Meter{}, map[string]*config.Meter{}, nil
 	var p1s []*config.Meter
-	for i := range opt.Meters {
-		m := &opt.Meters[i]
+	for _, m := range d.meterList {
 		switch {
 		case m.ID == "p1":
 			d.p1Any = m
@@ -77,12 +103,6 @@ func newDecoder(opt Options) (*decoder, error) {
 	if d.p1Any == nil && len(p1s) == 1 {
 		d.p1Any = p1s[0]
 	}
-	d.td.Signatures = &mbus.Signatures{}
-	d.td.WMBus.Keys = d.wmbusKey
-	if opt.State != nil {
-		d.loadState()
-	}
-	return d, nil
 }
 
 // wmbusMeter finds the configured meter of a wM-Bus address.
@@ -114,6 +134,8 @@ func (d *decoder) state(meter string) *meterState {
 
 // decode runs one frame through dedup, decoding and the replay guard.
 func (d *decoder) decode(f Frame) Event {
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	ev := Event{Time: f.Time, Input: f.Input}
 	if ev.Time.IsZero() {
 		ev.Time = d.opt.Now()

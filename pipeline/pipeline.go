@@ -225,6 +225,41 @@ func (p *Pipeline) noteUnknown(ev *Event) {
 	u.Count++
 }
 
+// AddMeter configures a meter (or replaces the key of one with the same
+// name or id) while the pipeline runs; telegrams decoded after it returns
+// use it.
+func (p *Pipeline) AddMeter(m config.Meter) error {
+	if m.ID == "" {
+		return errors.New("meter has no id")
+	}
+	if m.Name == "" {
+		m.Name = m.ID
+	}
+	p.dec.mu.Lock()
+	defer p.dec.mu.Unlock()
+	p.dec.addMeter(m)
+	p.mu.Lock()
+	for k, u := range p.unknown {
+		if u.ID == m.ID {
+			delete(p.unknown, k)
+		}
+	}
+	p.mu.Unlock()
+	return nil
+}
+
+// Meters returns the configured meters (keys included: callers must not
+// show them).
+func (p *Pipeline) Meters() []config.Meter {
+	p.dec.mu.Lock()
+	defer p.dec.mu.Unlock()
+	out := make([]config.Meter, 0, len(p.dec.meterList))
+	for _, m := range p.dec.meterList {
+		out = append(out, *m)
+	}
+	return out
+}
+
 // Stats returns the counters.
 func (p *Pipeline) Stats() Stats {
 	s := Stats{Received: p.received.Load()}

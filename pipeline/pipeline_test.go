@@ -194,3 +194,38 @@ type memSinkDiscard struct{}
 
 func (memSinkDiscard) Name() string                         { return "discard" }
 func (memSinkDiscard) Write(context.Context, []Event) error { return nil }
+
+// A meter added while running (the web UI's "add" flow) decodes from then
+// on and leaves the unknown list.
+func TestAddMeter(t *testing.T) {
+	p, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := &memSink{}
+	p.AddSink(sink)
+	ctx := context.Background()
+	go p.Run(ctx)
+	p.Ingest(ctx, Frame{Frame: radio.Frame{Data: frame(t, 9, 5, 1, 0, 100, key1)}})
+	waitStats := func(n uint64) {
+		for i := 0; i < 500 && p.Stats().Received < n; i++ {
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
+	waitStats(1)
+	if u := p.Unknown(); len(u) != 1 || !u[0].NeedsKey {
+		t.Fatalf("unknown %+v", u)
+	}
+	if err := p.AddMeter(config.Meter{Name: "new", ID: "00000009", Key: key1}); err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Unknown()) != 0 || len(p.Meters()) != 1 {
+		t.Fatalf("after add: %+v %d", p.Unknown(), len(p.Meters()))
+	}
+	p.Ingest(ctx, Frame{Frame: radio.Frame{Data: frame(t, 9, 5, 2, 0, 200, key1)}})
+	p.Close()
+	<-p.Done()
+	if evs := sink.events; len(evs) != 2 || evs[0].Outcome != NoKey || evs[1].Outcome != Decoded || evs[1].Meter != "new" {
+		t.Fatalf("%+v", evs)
+	}
+}
