@@ -44,17 +44,17 @@ type decoder struct {
 	mu        sync.Mutex
 	meterList []*config.Meter
 	opt       Options
-	td     telegram.Decoder
-	p1dec  map[string]*p1.Decoder
-	ctrs   *dlms.Counters
-	byID   map[string][]*config.Meter
-	p1By   map[string]*config.Meter // by system title (upper hex)
-	p1Any  *config.Meter            // id "p1", or the only P1 meter
-	seed   maphash.Seed
-	seen   map[uint64]time.Time // dedup window
-	pruned time.Time
-	meters map[string]*meterState
-	titles map[string][8]byte // P1 meter -> its system title, for saving counters
+	td        telegram.Decoder
+	p1dec     map[string]*p1.Decoder
+	ctrs      *dlms.Counters
+	byID      map[string][]*config.Meter
+	p1By      map[string]*config.Meter // by system title (upper hex)
+	p1Any     *config.Meter            // id "p1", or the only P1 meter
+	seed      maphash.Seed
+	seen      map[uint64]time.Time // dedup window
+	pruned    time.Time
+	meters    map[string]*meterState
+	titles    map[string][8]byte // P1 meter -> its system title, for saving counters
 }
 
 func newDecoder(opt Options) (*decoder, error) {
