@@ -13,7 +13,16 @@
 // command mode, or in transparent mode as `L C M A CI ... RSSI` with L
 // counting the RSSI byte.
 //
-// Everything here is pure: no I/O.
+// The codecs are pure: no I/O. Conn (Open, NewConn) is the driver, a
+// radio.Conn.
+//
+// Facts the driver relies on that are less than certain: the parameter
+// addresses of UART_CMD_Out_Enable (0x05), RSSI_Enable (0x45) and
+// Mode_Preselect (0x46); CMD_GET_CNF carrying `address count values`;
+// parameters written with CMD_SET_REQ taking effect only after
+// CMD_RESET_REQ, and the module answering CMD_FWV_REQ again within three
+// confirmation timeouts of the reset; confirmations arriving as command
+// frames even in transparent output mode.
 package amber
 
 import (

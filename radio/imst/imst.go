@@ -9,8 +9,16 @@
 // it, appended least significant byte first. Multi-byte fields (timestamp,
 // device id) are little-endian.
 //
-// Everything here is pure: no I/O. Drivers and simulators build on Encode,
-// Decode and Split and on the helpers for the messages they exchange.
+// The codecs are pure: no I/O. Drivers and simulators build on Encode,
+// Decode and Split and on the helpers for the messages they exchange; Conn
+// (Open, NewConn) is the driver, a radio.Conn.
+//
+// Facts the driver relies on that are less than certain: responses to
+// set requests and to data requests carry a status byte, 0 = success (an
+// empty payload is taken as success too); the module answers requests
+// sent without FCS (as wmbusmeters and jMBus send them); the received-frame
+// timestamp is an RTC count of unknown unit and epoch (see
+// Options.DeviceTime).
 package imst
 
 import (
