@@ -124,6 +124,10 @@ func DefaultDataDir() string {
 }
 
 type parser struct {
+	// names and ids of the meters so far (name, manufacturer:id) with
+	// their lines, to refuse duplicates.
+	names, ids map[string]int
+
 	file    string
 	dir     string
 	keyFile string
@@ -384,14 +388,16 @@ func (p *parser) meters(v *yaml.Node, c *Config) error {
 		if m.Name == "" {
 			m.Name = m.ID
 		}
-		for _, o := range c.Meters {
-			switch {
-			case o.Name == m.Name:
-				return p.errf(item, fmt.Sprintf("the other is on line %d", o.Line), "%s: meter name %q used twice", where, m.Name)
-			case o.ID == m.ID && o.Manufacturer == m.Manufacturer:
-				return p.errf(item, fmt.Sprintf("the other is on line %d", o.Line), "%s: meter id %s configured twice", where, m.ID)
-			}
+		if p.names == nil {
+			p.names, p.ids = map[string]int{}, map[string]int{}
 		}
+		if line, ok := p.names[m.Name]; ok {
+			return p.errf(item, fmt.Sprintf("the other is on line %d", line), "%s: meter name %q used twice", where, m.Name)
+		}
+		if line, ok := p.ids[m.Manufacturer+":"+m.ID]; ok {
+			return p.errf(item, fmt.Sprintf("the other is on line %d", line), "%s: meter id %s configured twice", where, m.ID)
+		}
+		p.names[m.Name], p.ids[m.Manufacturer+":"+m.ID] = m.Line, m.Line
 		c.Meters = append(c.Meters, m)
 		return nil
 	})
@@ -603,9 +609,20 @@ func (p *parser) readKeyFile(c *Config) error {
 	if root.Kind != yaml.MappingNode {
 		return kp.errf(root, "write one line per meter: name: 32 hex digits", "the key file must be a mapping of meter names or ids to keys")
 	}
+	byName := make(map[string]*Meter, 2*len(c.Meters))
+	for i := range c.Meters {
+		m := &c.Meters[i]
+		byName[strings.ToUpper(m.ID)] = m
+	}
+	for i := range c.Meters { // names win over ids
+		byName[c.Meters[i].Name] = &c.Meters[i]
+	}
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], root.Content[i+1]
-		m := c.meter(k.Value)
+		m := byName[k.Value]
+		if m == nil {
+			m = byName[strings.ToUpper(k.Value)]
+		}
 		if m == nil {
 			return kp.errf(k, "the key file names meters of the configuration by name or id", "no meter %q in %s", k.Value, p.file)
 		}
@@ -624,16 +641,6 @@ func (p *parser) readKeyFile(c *Config) error {
 			return kp.setKey(m, key, s, v, where)
 		}); err != nil {
 			return err
-		}
-	}
-	return nil
-}
-
-// meter finds a configured meter by name or id.
-func (c *Config) meter(nameOrID string) *Meter {
-	for i := range c.Meters {
-		if c.Meters[i].Name == nameOrID || strings.EqualFold(c.Meters[i].ID, nameOrID) {
-			return &c.Meters[i]
 		}
 	}
 	return nil

@@ -64,9 +64,10 @@ func newDecoder(opt Options) (*decoder, error) {
 		seed: maphash.MakeSeed(), seen: map[uint64]time.Time{}, meters: map[string]*meterState{},
 		titles: map[string][8]byte{},
 	}
-	for _, m := range opt.Meters {
-		d.addMeter(m)
+	for i := range opt.Meters {
+		d.meterList = append(d.meterList, &opt.Meters[i])
 	}
+	d.index()
 	d.td.Signatures = &mbus.Signatures{}
 	d.td.WMBus.Keys = d.wmbusKey
 	if opt.State != nil {
@@ -86,7 +87,12 @@ func (d *decoder) addMeter(cm config.Meter) {
 		}
 	}
 	d.meterList = append(list, m)
-	d.byID, d.p1By, d.p1Any = map[string][]*config.Meter{}, map[string]*config.Meter{}, nil
+	d.index()
+}
+
+// index rebuilds the lookup tables from meterList.
+func (d *decoder) index() {
+	d.byID, d.p1By, d.p1Any = make(map[string][]*config.Meter, len(d.meterList)), map[string]*config.Meter{}, nil
 	var p1s []*config.Meter
 	for _, m := range d.meterList {
 		switch {
