@@ -12,9 +12,19 @@
 // answered "ATSnnn=v", values in decimal. Each register of the map
 // below holds one byte.
 //
-// Everything here is pure: no I/O, no timers. The driver sends the
-// commands and register writes built here, waits the guard times, and
-// verifies every write by reading the register back.
+// The codecs (commands, responses, registers, data-mode frames) are pure:
+// no I/O, no timers. The driver (Open, NewConn, Conn) sends the commands
+// and register writes built with them, waits the guard times, verifies
+// every write by reading the register back, and splits the data-mode
+// output into frames, resynchronising after garbage and half frames.
+//
+// Uncertain, because the manual leaves it open and we have not seen it on
+// hardware: whether the module echoes commands and whether an OK follows a
+// register read (the driver copes with both); whether it answers ATO (the
+// driver does not insist); whether key registers can be read back
+// (Options.NoKeyReadback); whether it compares all eight address bytes of
+// a registered meter; and which bits of register 453 other than
+// FrameFormatB mean what (the driver keeps them).
 package telit
 
 import (
