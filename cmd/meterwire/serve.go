@@ -10,6 +10,8 @@ import (
 
 	"github.com/meterwire/meterwire/config"
 	"github.com/meterwire/meterwire/gateway"
+	"github.com/meterwire/meterwire/pipeline"
+	"github.com/meterwire/meterwire/web"
 )
 
 type serveOpts struct {
@@ -103,6 +105,11 @@ func runServe(ctx context.Context, stdout, stderr io.Writer, o *serveOpts) error
 	}
 	opt := serveHooks
 	opt.Demo, opt.Stdout, opt.Log = demo, stdout, stderr
+	if opt.Routes == nil {
+		ui := web.New(web.Options{})
+		opt.Sinks = append(append([]pipeline.Sink(nil), opt.Sinks...), ui.Sink())
+		opt.Routes = ui.Routes
+	}
 	g, err := gateway.New(cfg, opt)
 	if err != nil {
 		return err

@@ -1,0 +1,93 @@
+package web
+
+import (
+	"sync"
+	"time"
+
+	"github.com/meterwire/meterwire/pipeline"
+)
+
+// meterState is what the last telegrams of one meter said.
+type meterState struct {
+	Kind, DeviceType, Manufacturer, ID, Mode, Input string
+	Security, SecurityStatus                        string
+	RSSI                                            *int
+	LastSeen, LastReading                           time.Time
+	LastOutcome                                     pipeline.Outcome
+	LastErr                                         string
+	Fields                                          map[string]any
+	Outcomes                                        map[string]uint64
+}
+
+// tracker keeps the latest state of every meter heard, for the dashboard.
+type tracker struct {
+	mu     sync.Mutex
+	meters map[string]*meterState
+}
+
+// maxTracked bounds the number of meters tracked (a flood of ids).
+const maxTracked = 10000
+
+func newTracker() *tracker { return &tracker{meters: map[string]*meterState{}} }
+
+func (t *tracker) update(evs []pipeline.Event) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for i := range evs {
+		ev := &evs[i]
+		if ev.Meter == "" {
+			continue
+		}
+		m := t.meters[ev.Meter]
+		if m == nil {
+			if len(t.meters) >= maxTracked {
+				continue
+			}
+			m = &meterState{Outcomes: map[string]uint64{}}
+			t.meters[ev.Meter] = m
+		}
+		m.Outcomes[ev.Outcome.String()]++
+		if ev.Outcome == pipeline.Duplicate {
+			continue
+		}
+		if ev.Time.Before(m.LastSeen) {
+			continue // an older telegram (backfill, reordered inputs)
+		}
+		m.Kind, m.Input = ev.Kind, ev.Input
+		if ev.DeviceType != "" {
+			m.DeviceType = ev.DeviceType
+		}
+		if ev.Manufacturer != "" {
+			m.Manufacturer = ev.Manufacturer
+		}
+		if ev.ID != "" {
+			m.ID = ev.ID
+		}
+		if ev.Mode != "" {
+			m.Mode = ev.Mode
+		}
+		m.Security, m.SecurityStatus = ev.Security, ev.SecurityStatus
+		m.RSSI = ev.RSSI
+		m.LastSeen = ev.Time
+		m.LastOutcome, m.LastErr = ev.Outcome, ev.Err
+		if ev.Outcome == pipeline.Decoded && ev.Fields != nil {
+			m.LastReading, m.Fields = ev.Time, ev.Fields
+		}
+	}
+}
+
+// get returns a copy of the state of meter name.
+func (t *tracker) get(name string) (meterState, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	m := t.meters[name]
+	if m == nil {
+		return meterState{}, false
+	}
+	c := *m
+	c.Outcomes = make(map[string]uint64, len(m.Outcomes))
+	for k, v := range m.Outcomes {
+		c.Outcomes[k] = v
+	}
+	return c, true
+}
