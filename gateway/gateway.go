@@ -22,6 +22,7 @@ import (
 	"github.com/meterwire/meterwire/sink/history"
 	"github.com/meterwire/meterwire/sink/jsonl"
 	"github.com/meterwire/meterwire/sink/metrics"
+	"github.com/meterwire/meterwire/sink/mqtt"
 	"github.com/meterwire/meterwire/store"
 )
 
@@ -43,6 +44,8 @@ type Options struct {
 	// Committed, when set, is told about every batch of readings the store
 	// committed.
 	Committed func([]store.Reading)
+	// Version is meterwire's version (announced to Home Assistant).
+	Version string
 }
 
 // Gateway is one running `meterwire serve`.
@@ -112,6 +115,19 @@ func New(cfg *config.Config, opt Options) (*Gateway, error) {
 	p.AddSink(g.metrics)
 	if cfg.Sinks.Stdout && opt.Stdout != nil {
 		p.AddSink(jsonl.New(opt.Stdout, false))
+	}
+	if cfg.Sinks.MQTT != nil {
+		ms, err := mqtt.New(context.Background(), *cfg.Sinks.MQTT, mqtt.Options{Logf: g.logf, Version: opt.Version})
+		if err != nil {
+			g.closeStore()
+			return nil, fmt.Errorf("mqtt: %w", err)
+		}
+		p.AddSink(ms)
+		g.OnClose(func() {
+			if err := ms.Close(); err != nil {
+				g.logf("mqtt: %v", err)
+			}
+		})
 	}
 	for _, s := range opt.Sinks {
 		p.AddSink(s)

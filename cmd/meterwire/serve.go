@@ -104,7 +104,7 @@ func runServe(ctx context.Context, stdout, stderr io.Writer, o *serveOpts) error
 		fmt.Fprintf(stderr, "meterwire: warning: %s\n", w)
 	}
 	opt := serveHooks
-	opt.Demo, opt.Stdout, opt.Log = demo, stdout, stderr
+	opt.Demo, opt.Stdout, opt.Log, opt.Version = demo, stdout, stderr, version
 	if opt.Routes == nil {
 		ui := web.New(web.Options{})
 		opt.Sinks = append(append([]pipeline.Sink(nil), opt.Sinks...), ui.Sink())
