@@ -13,6 +13,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"sync"
 	"time"
 
@@ -46,6 +47,8 @@ type Options struct {
 	Committed func([]store.Reading)
 	// Version is meterwire's version (announced to Home Assistant).
 	Version string
+	// Pprof serves Go's profiler under /debug/pprof/ (behind the token).
+	Pprof bool
 }
 
 // Gateway is one running `meterwire serve`.
@@ -92,7 +95,7 @@ func New(cfg *config.Config, opt Options) (*Gateway, error) {
 	}
 	var state pipeline.StateStore
 	if g.store != nil {
-		state = g.store
+		state = storeState{g.store}
 	}
 	p, err := pipeline.New(pipeline.Options{Meters: cfg.Meters, DedupWindow: cfg.Pipeline.DedupWindow, QueueSize: cfg.Pipeline.QueueSize, State: state, Logf: g.logf})
 	if err != nil {
@@ -403,6 +406,10 @@ func (g *Gateway) handler() http.Handler {
 		json.NewEncoder(w).Encode(g.Health())
 	})
 	mux.Handle("GET /metrics", g.metrics)
+	if g.opt.Pprof {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	}
 	if g.opt.Routes != nil {
 		g.opt.Routes(mux, g)
 	}
@@ -425,4 +432,15 @@ func withToken(token config.Secret, next http.Handler) http.Handler {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="meterwire"`)
 		http.Error(w, "401 unauthorized: this meterwire needs its API token (Authorization: Bearer <token>)", http.StatusUnauthorized)
 	})
+}
+
+// storeState persists the pipeline's state in the store.
+type storeState struct{ *store.Store }
+
+func (s storeState) SaveState(ctx context.Context, entries []pipeline.StateEntry) error {
+	b := make([]store.StateEntry, len(entries))
+	for i, e := range entries {
+		b[i] = store.StateEntry{Meter: e.Meter, Kind: e.Kind, Value: e.Value}
+	}
+	return s.PutStates(ctx, b)
 }

@@ -55,6 +55,7 @@ type decoder struct {
 	pruned    time.Time
 	meters    map[string]*meterState
 	titles    map[string][8]byte // P1 meter -> its system title, for saving counters
+	saving    chan struct{}      // closed when the background state write ends
 }
 
 func newDecoder(opt Options) (*decoder, error) {
@@ -70,6 +71,9 @@ func newDecoder(opt Options) (*decoder, error) {
 	d.index()
 	d.td.Signatures = &mbus.Signatures{}
 	d.td.WMBus.Keys = d.wmbusKey
+	// Inputs deliver frames without link CRCs (radio.Frame); guessing
+	// would take one frame in 65536 for a CRC-carrying one.
+	d.td.WMBus.Format = wmbus.FormatNone
 	if opt.State != nil {
 		d.loadState()
 	}
@@ -384,11 +388,26 @@ func (d *decoder) loadState() {
 	}
 }
 
-// saveState writes changed counters and new signature frames.
-func (d *decoder) saveState(ctx context.Context) {
+// saveState writes changed counters and new signature frames in one
+// batch. The write runs in the background so decoding goes on; while one
+// is running, changes wait for the next tick. With final, it waits for
+// any write in progress and writes synchronously (shutdown).
+func (d *decoder) saveState(ctx context.Context, final bool) {
 	if d.opt.State == nil {
 		return
 	}
+	if final {
+		if d.saving != nil {
+			<-d.saving
+		}
+	} else if d.saving != nil {
+		select {
+		case <-d.saving:
+		default:
+			return // the previous batch is still being written
+		}
+	}
+	var batch []StateEntry
 	for meter, st := range d.meters {
 		if !st.dirty {
 			continue
@@ -398,18 +417,27 @@ func (d *decoder) saveState(ctx context.Context) {
 			if title, ok := d.titles[meter]; ok {
 				v = append(v, title[:]...)
 			}
-			if err := d.opt.State.PutState(ctx, meter, StateCounter, v); err != nil {
-				d.opt.Logf("state: %v", err)
-				continue
-			}
+			batch = append(batch, StateEntry{Meter: meter, Kind: StateCounter, Value: v})
 		}
 		if st.sig != nil {
-			if err := d.opt.State.PutState(ctx, meter, StateSignature, st.sig); err != nil {
-				d.opt.Logf("state: %v", err)
-				continue
-			}
+			batch = append(batch, StateEntry{Meter: meter, Kind: StateSignature, Value: st.sig})
 			st.sig, st.sigSaved = nil, true
 		}
 		st.dirty = false
 	}
+	if len(batch) == 0 {
+		return
+	}
+	write := func() {
+		if err := d.opt.State.SaveState(ctx, batch); err != nil {
+			d.opt.Logf("state: %d values not saved: %v", len(batch), err)
+		}
+	}
+	if final {
+		write()
+		return
+	}
+	done := make(chan struct{})
+	d.saving = done
+	go func() { defer close(done); write() }()
 }

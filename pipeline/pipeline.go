@@ -32,7 +32,14 @@ type Sink interface {
 // package implements it.
 type StateStore interface {
 	AllState(ctx context.Context, kind string) (map[string][]byte, error)
-	PutState(ctx context.Context, meter, kind string, value []byte) error
+	// SaveState writes a batch of values in one transaction.
+	SaveState(ctx context.Context, entries []StateEntry) error
+}
+
+// StateEntry is one persisted value: a meter's state of one kind.
+type StateEntry struct {
+	Meter, Kind string
+	Value       []byte
 }
 
 // Options configure a pipeline.
@@ -183,7 +190,7 @@ loop:
 				}
 			}
 		case <-save.C:
-			p.dec.saveState(ctx)
+			p.dec.saveState(ctx, false)
 		case <-ctx.Done():
 			runErr = ctx.Err()
 			break loop
@@ -193,7 +200,7 @@ loop:
 		close(s.q)
 	}
 	wg.Wait()
-	p.dec.saveState(context.WithoutCancel(ctx))
+	p.dec.saveState(context.WithoutCancel(ctx), true)
 	return runErr
 }
 

@@ -56,16 +56,18 @@ func (s *memState) AllState(_ context.Context, kind string) (map[string][]byte, 
 	return maps.Clone(s.m[kind]), nil
 }
 
-func (s *memState) PutState(_ context.Context, meter, kind string, v []byte) error {
+func (s *memState) SaveState(_ context.Context, entries []StateEntry) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.m == nil {
 		s.m = map[string]map[string][]byte{}
 	}
-	if s.m[kind] == nil {
-		s.m[kind] = map[string][]byte{}
+	for _, e := range entries {
+		if s.m[e.Kind] == nil {
+			s.m[e.Kind] = map[string][]byte{}
+		}
+		s.m[e.Kind][e.Meter] = append([]byte(nil), e.Value...)
 	}
-	s.m[kind][meter] = append([]byte(nil), v...)
 	return nil
 }
 

@@ -20,6 +20,7 @@ type serveOpts struct {
 	listen  string
 	every   time.Duration
 	stdout  bool
+	pprof   bool
 }
 
 func newServeCmd() *cobra.Command {
@@ -67,6 +68,8 @@ written, the store is closed.`,
 	f.StringVar(&o.listen, "listen", "", "HTTP address, overriding the configuration (default 127.0.0.1:8080)")
 	f.DurationVar(&o.every, "demo-every", 10*time.Second, "demo mode: how often each simulated meter transmits")
 	f.BoolVar(&o.stdout, "stdout", false, "also print every reading as a JSON line on stdout")
+	f.BoolVar(&o.pprof, "pprof", false, "serve Go's profiler at /debug/pprof/ (for performance work)")
+	f.MarkHidden("pprof")
 	return cmd
 }
 
@@ -104,7 +107,7 @@ func runServe(ctx context.Context, stdout, stderr io.Writer, o *serveOpts) error
 		fmt.Fprintf(stderr, "meterwire: warning: %s\n", w)
 	}
 	opt := serveHooks
-	opt.Demo, opt.Stdout, opt.Log, opt.Version = demo, stdout, stderr, version
+	opt.Demo, opt.Stdout, opt.Log, opt.Version, opt.Pprof = demo, stdout, stderr, version, o.pprof
 	if opt.Routes == nil {
 		ui := web.New(web.Options{})
 		opt.Sinks = append(append([]pipeline.Sink(nil), opt.Sinks...), ui.Sink())

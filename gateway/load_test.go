@@ -1,0 +1,220 @@
+package gateway
+
+import (
+	"bufio"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/meterwire/meterwire/radio/sim/fleet"
+	"github.com/meterwire/meterwire/wmbus"
+)
+
+// BenchmarkServeHexTCP is the gateway load test: a real `meterwire serve`
+// process with 100,000 configured meters (every one with its own key) reads
+// telegrams from a hex+tcp input and writes them to its store (and to an
+// MQTT broker when MW_LOAD_MQTT names one, e.g. mqtt://127.0.0.1:1883). It
+// reports the sustained telegrams/s from the first to the last telegram
+// decoded and the serve process's peak RSS. It is slow to set up (it builds
+// the binary and generates the telegrams); run it alone:
+//
+//	go test -run '^$' -bench ServeHexTCP -benchtime 1x ./gateway
+//
+// MW_LOAD_METERS and MW_LOAD_ROUNDS change the fleet size (100000) and the
+// telegrams per meter (3).
+func BenchmarkServeHexTCP(b *testing.B) {
+	meters, rounds := envInt("MW_LOAD_METERS", 100000), envInt("MW_LOAD_ROUNDS", 3)
+	dir := b.TempDir()
+	bin := filepath.Join(dir, "meterwire")
+	build := exec.Command("go", "build", "-o", bin, "github.com/meterwire/meterwire/cmd/meterwire")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		b.Fatal(err)
+	}
+	f := fleet.Generate(meters, 1)
+	// The telegrams, generated before anything is measured.
+	t0 := time.Now().Add(-time.Duration(rounds) * time.Hour)
+	var lines []byte
+	total := 0
+	for r := 0; r < rounds; r++ {
+		for _, m := range f.Meters() {
+			fr, err := m.Next(t0.Add(time.Duration(r) * time.Hour))
+			if err != nil {
+				b.Fatal(err)
+			}
+			// With format A CRCs, as receivers print them: without, one
+			// frame in 65536 would look like one with a CRC.
+			withCRC, err := wmbus.AppendCRC(nil, fr.Data, wmbus.FormatA)
+			if err != nil {
+				b.Fatal(err)
+			}
+			lines = hex.AppendEncode(lines, withCRC)
+			lines = append(lines, '\n')
+			total++
+		}
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		c.Write(lines)
+		<-time.After(10 * time.Minute)
+		c.Close()
+	}()
+	// The configuration: every meter with its key.
+	var cfg strings.Builder
+	httpAddr := freeAddr(b)
+	fmt.Fprintf(&cfg, "data_dir: %s\ninputs:\n  - hex+tcp://%s\nhttp:\n  listen: %s\n", dir, ln.Addr(), httpAddr)
+	if u := os.Getenv("MW_LOAD_MQTT"); u != "" {
+		fmt.Fprintf(&cfg, "sinks:\n  mqtt:\n    url: %s\n    homeassistant: true\n", u)
+	}
+	cfg.WriteString("meters:\n")
+	for _, m := range f.Meters() {
+		fmt.Fprintf(&cfg, "  - name: %s\n    id: %q\n    manufacturer: %s\n    key: %X\n", m.Name, m.Address.IDString(), m.Address.ManufacturerCode(), m.Key)
+	}
+	cfgPath := filepath.Join(dir, "meterwire.yaml")
+	if err := os.WriteFile(cfgPath, []byte(cfg.String()), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	cmd := exec.Command(bin, "serve", "-c", cfgPath, "--pprof")
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }()
+	b.ResetTimer()
+	var first, last time.Time
+	var decoded uint64
+	for time.Now().Before(t0.Add(time.Duration(rounds)*time.Hour + 10*time.Minute)) {
+		h, err := health(httpAddr)
+		if err == nil {
+			if h.Decoded > 0 && first.IsZero() {
+				first = time.Now()
+				if p := os.Getenv("MW_LOAD_CPU"); p != "" {
+					go func() {
+						if resp, err := http.Get("http://" + httpAddr + "/debug/pprof/profile?seconds=4"); err == nil {
+							f, _ := os.Create(p)
+							io.Copy(f, resp.Body)
+							f.Close()
+							resp.Body.Close()
+						}
+					}()
+				}
+			}
+			if h.Decoded > decoded {
+				decoded, last = h.Decoded, time.Now()
+			}
+			if int(h.Received) >= total {
+				break
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	b.StopTimer()
+	rss, steady := peakRSS(cmd.Process.Pid), currentRSS(cmd.Process.Pid)
+	if p := os.Getenv("MW_LOAD_HEAP"); p != "" {
+		if resp, err := http.Get("http://" + httpAddr + "/debug/pprof/heap"); err == nil {
+			f, _ := os.Create(p)
+			io.Copy(f, resp.Body)
+			f.Close()
+			resp.Body.Close()
+		}
+	}
+	if resp, err := http.Get("http://" + httpAddr + "/metrics"); err == nil {
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			if strings.HasPrefix(sc.Text(), "meterwire_telegrams_total") && !strings.HasSuffix(sc.Text(), " 0") {
+				b.Log(sc.Text())
+			}
+		}
+		resp.Body.Close()
+	}
+	if decoded != uint64(total) {
+		b.Errorf("decoded %d of %d telegrams", decoded, total)
+	}
+	// Stop serve and count what the store holds.
+	cmd.Process.Signal(os.Interrupt)
+	cmd.Wait()
+	out, err := exec.Command(bin, "export", "--db", filepath.Join(dir, "meterwire.db"), "--format", "csv").Output()
+	if err != nil {
+		b.Fatal(err)
+	}
+	stored := strings.Count(string(out), "\n") - 1
+	if stored != total {
+		b.Errorf("store holds %d of %d readings", stored, total)
+	}
+	secs := last.Sub(first).Seconds()
+	b.ReportMetric(float64(decoded)/secs, "telegrams/s")
+	b.ReportMetric(float64(rss)/1024, "peak-RSS-MB")
+	b.ReportMetric(float64(steady)/1024, "RSS-MB")
+	b.ReportMetric(float64(meters), "meters")
+	b.Logf("%d meters, %d telegrams decoded and stored in %.1f s: %.0f telegrams/s, serve RSS %.1f MB after ingest, peak %.1f MB", meters, decoded, secs, float64(decoded)/secs, float64(steady)/1024, float64(rss)/1024)
+}
+
+func envInt(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
+		return n
+	}
+	return def
+}
+
+func freeAddr(b *testing.B) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func health(addr string) (Health, error) {
+	var h Health
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", "http://"+addr+"/healthz", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return h, err
+	}
+	defer resp.Body.Close()
+	return h, json.NewDecoder(resp.Body).Decode(&h)
+}
+
+// peakRSS is a process's peak resident set (VmHWM) in KiB.
+func peakRSS(pid int) int { return procStatus(pid, "VmHWM:") }
+
+// currentRSS is a process's resident set (VmRSS) in KiB.
+func currentRSS(pid int) int { return procStatus(pid, "VmRSS:") }
+
+func procStatus(pid int, key string) int {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), key); ok {
+			n, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
+			return n
+		}
+	}
+	return 0
+}
