@@ -179,3 +179,31 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestMetersFile(t *testing.T) {
+	dir := t.TempDir()
+	csvPath := filepath.Join(dir, "fleet.csv")
+	os.WriteFile(csvPath, []byte("name,id,manufacturer,key,ak,driver,expect_every\n# a comment\nw1,00000001,KAM,000102030405060708090A0B0C0D0E0F,,,30m\nw2, 00000002\n"), 0o600)
+	cfg := filepath.Join(dir, "meterwire.yaml")
+	os.WriteFile(cfg, []byte("meters_file: fleet.csv\nmeters:\n  - name: smarty\n    id: p1\n"), 0o600)
+	c, err := Load(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Meters) != 3 || c.Meters[1].Name != "w1" || c.Meters[1].Manufacturer != "KAM" || len(c.Meters[1].Key) != 16 || c.Meters[1].ExpectEvery != 30*time.Minute || c.Meters[2].ID != "00000002" || c.Meters[1].Line != 3 {
+		t.Fatalf("%+v", c.Meters)
+	}
+	for _, bad := range []struct{ csv, want string }{
+		{"w1,00000001\nw1,00000003\n", "fleet.csv:2: meter name \"w1\" used twice (the other is on line 1)"},
+		{"w1,00000001\nw3,00000001\n", "fleet.csv:2: meter id 00000001 configured twice"},
+		{"w1,00000001,KAM,0001\n", "fleet.csv:1: key: key has 4 hex digits, want 32"},
+		{"w1\n", "fleet.csv:1: 1 columns"},
+		{"w1,water\n", "fleet.csv:1: id: \"water\""},
+		{"smarty,00000009\n", "fleet.csv:1: meter name \"smarty\" used twice"},
+	} {
+		os.WriteFile(csvPath, []byte(bad.csv), 0o600)
+		if _, err := Load(cfg); err == nil || !strings.Contains(err.Error(), bad.want) || strings.Contains(err.Error(), "0001\"") {
+			t.Errorf("%q: %v, want %s", bad.csv, err, bad.want)
+		}
+	}
+}

@@ -132,6 +132,9 @@ type parser struct {
 	dir     string
 	keyFile string
 	keyLine int
+	// metersFile is a CSV file of meters (large fleets).
+	metersFile string
+	metersLine int
 }
 
 var yamlLine = regexp.MustCompile(`line (\d+)`)
@@ -239,7 +242,7 @@ func (p *parser) path(v *yaml.Node, where string) (string, error) {
 	return s, nil
 }
 
-var topKeys = []string{"data_dir", "inputs", "meters", "keys_file", "sinks", "store", "http", "pipeline"}
+var topKeys = []string{"data_dir", "inputs", "meters", "meters_file", "keys_file", "sinks", "store", "http", "pipeline"}
 
 func (p *parser) config(n *yaml.Node, c *Config) error {
 	return p.fields(n, "the configuration", topKeys, func(key string, k, v *yaml.Node) (err error) {
@@ -249,6 +252,9 @@ func (p *parser) config(n *yaml.Node, c *Config) error {
 		case "keys_file":
 			p.keyFile, err = p.path(v, key)
 			p.keyLine = v.Line
+		case "meters_file":
+			p.metersFile, err = p.path(v, key)
+			p.metersLine = v.Line
 		case "inputs":
 			err = p.inputs(v, c)
 		case "meters":
@@ -572,8 +578,13 @@ func (p *parser) pipeline(v *yaml.Node, c *Config) error {
 	})
 }
 
-// finish reads the key file and fills in defaults.
+// finish reads the meters and key files and fills in defaults.
 func (p *parser) finish(c *Config) error {
+	if p.metersFile != "" {
+		if err := p.readMetersFile(c); err != nil {
+			return err
+		}
+	}
 	if p.keyFile != "" {
 		if err := p.readKeyFile(c); err != nil {
 			return err

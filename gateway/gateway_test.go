@@ -3,6 +3,7 @@ package gateway
 import (
 	"bufio"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/meterwire/meterwire/config"
 	"github.com/meterwire/meterwire/pipeline"
+	"github.com/meterwire/meterwire/radio"
 	"github.com/meterwire/meterwire/store"
 )
 
@@ -289,4 +291,43 @@ func TestGatewayChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	g.Run(context.Background()) // until killed
+}
+
+// A demo restarted on its own data: the persisted counters must not make
+// the fleet's new telegrams look like replays, while an old telegram sent
+// again is refused and counted.
+func TestDemoRestartAndReplay(t *testing.T) {
+	dir := t.TempDir()
+	var old []byte
+	g, stop := startDemo(t, dir, func(_ *config.Config, d *Demo, o *Options) {
+		o.Sinks = append(o.Sinks, sinkFunc(func(evs []pipeline.Event) {
+			for _, ev := range evs {
+				if ev.Meter == "heat" && ev.Outcome == pipeline.Decoded && old == nil {
+					old, _ = hex.DecodeString(ev.Hex)
+				}
+			}
+		}))
+	})
+	waitFor(t, "heat decoded", func() bool { return g.Pipeline().Stats().Count(pipeline.Decoded) > 60 })
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	g, _ = startDemo(t, dir, nil)
+	waitFor(t, "live telegrams after the restart", func() bool { return g.Pipeline().Stats().Count(pipeline.Decoded) > 12 })
+	if n := g.Pipeline().Stats().Count(pipeline.Replay); n != 0 {
+		t.Fatalf("%d replays after a restart", n)
+	}
+	if old == nil {
+		t.Fatal("no heat telegram captured")
+	}
+	g.Pipeline().Ingest(context.Background(), pipeline.Frame{Input: "attacker", Frame: radio.Frame{Data: old, Time: time.Now()}})
+	waitFor(t, "the replay counted", func() bool { return g.Pipeline().Stats().Count(pipeline.Replay) == 1 })
+}
+
+type sinkFunc func([]pipeline.Event)
+
+func (sinkFunc) Name() string { return "test" }
+func (f sinkFunc) Write(_ context.Context, evs []pipeline.Event) error {
+	f(evs)
+	return nil
 }

@@ -85,10 +85,16 @@ func BenchmarkServeHexTCP(b *testing.B) {
 	if u := os.Getenv("MW_LOAD_MQTT"); u != "" {
 		fmt.Fprintf(&cfg, "sinks:\n  mqtt:\n    url: %s\n    homeassistant: true\n", u)
 	}
-	cfg.WriteString("meters:\n")
+	// A fleet this size is a CSV file (meters_file), as a utility exports it.
+	var fleetCSV strings.Builder
+	fleetCSV.WriteString("name,id,manufacturer,key\n")
 	for _, m := range f.Meters() {
-		fmt.Fprintf(&cfg, "  - name: %s\n    id: %q\n    manufacturer: %s\n    key: %X\n", m.Name, m.Address.IDString(), m.Address.ManufacturerCode(), m.Key)
+		fmt.Fprintf(&fleetCSV, "%s,%s,%s,%X\n", m.Name, m.Address.IDString(), m.Address.ManufacturerCode(), m.Key)
 	}
+	if err := os.WriteFile(filepath.Join(dir, "fleet.csv"), []byte(fleetCSV.String()), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	cfg.WriteString("meters_file: fleet.csv\n")
 	cfgPath := filepath.Join(dir, "meterwire.yaml")
 	if err := os.WriteFile(cfgPath, []byte(cfg.String()), 0o600); err != nil {
 		b.Fatal(err)

@@ -25,7 +25,7 @@ const (
 
 // recentHashes is how many frames per meter are remembered to recognise
 // an exact copy sent again later (a replay).
-const recentHashes = 16
+const recentHashes = 8
 
 type meterState struct {
 	recent  [recentHashes]uint64
@@ -51,8 +51,9 @@ type decoder struct {
 	p1By      map[string]*config.Meter // by system title (upper hex)
 	p1Any     *config.Meter            // id "p1", or the only P1 meter
 	seed      maphash.Seed
-	seen      map[uint64]time.Time // dedup window
-	pruned    time.Time
+	// cur and prev are the dedup generations, cur begun at genStart.
+	cur, prev map[uint64]struct{}
+	genStart  time.Time
 	meters    map[string]*meterState
 	titles    map[string][8]byte // P1 meter -> its system title, for saving counters
 	saving    chan struct{}      // closed when the background state write ends
@@ -62,7 +63,7 @@ func newDecoder(opt Options) (*decoder, error) {
 	d := &decoder{
 		opt: opt, p1dec: map[string]*p1.Decoder{}, ctrs: &dlms.Counters{},
 		byID: map[string][]*config.Meter{}, p1By: map[string]*config.Meter{},
-		seed: maphash.MakeSeed(), seen: map[uint64]time.Time{}, meters: map[string]*meterState{},
+		seed: maphash.MakeSeed(), meters: map[string]*meterState{},
 		titles: map[string][8]byte{},
 	}
 	for i := range opt.Meters {
@@ -177,24 +178,32 @@ func (d *decoder) decode(f Frame) Event {
 }
 
 // duplicate reports whether the same bytes were seen within the window,
-// and remembers them.
+// and remembers them. Hashes are kept in two generations of one window
+// each, so a copy is recognised for at least one window and at most two,
+// with eight bytes of memory per frame.
 func (d *decoder) duplicate(h uint64, now time.Time) bool {
 	w := d.opt.DedupWindow
 	if w < 0 {
 		return false
 	}
-	if now.Sub(d.pruned) > w || len(d.seen) > 1<<20 {
-		for k, t := range d.seen {
-			if now.Sub(t) > w {
-				delete(d.seen, k)
-			}
-		}
-		d.pruned = now
+	if d.cur == nil {
+		d.cur, d.prev, d.genStart = map[uint64]struct{}{}, map[uint64]struct{}{}, now
 	}
-	if t, ok := d.seen[h]; ok && now.Sub(t) <= w {
+	if age := now.Sub(d.genStart); age > w || age < -w {
+		d.prev, d.cur = d.cur, d.prev
+		clear(d.cur)
+		if age > 2*w || age < -w { // the newer generation is too old as well
+			clear(d.prev)
+		}
+		d.genStart = now
+	}
+	if _, ok := d.cur[h]; ok {
 		return true
 	}
-	d.seen[h] = now
+	if _, ok := d.prev[h]; ok {
+		return true
+	}
+	d.cur[h] = struct{}{}
 	return false
 }
 

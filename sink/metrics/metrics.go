@@ -41,10 +41,28 @@ type Options struct {
 	Now func() time.Time
 }
 
+// meter is the latest state of one meter, kept small: a gateway may
+// track a hundred thousand of them.
 type meter struct {
-	fields   map[string]float64
+	fields   []fieldValue
 	lastSeen time.Time
-	rssi     *int
+	rssi     int32
+	hasRSSI  bool
+}
+
+type fieldValue struct {
+	name  string // interned: one copy per field name in the gateway
+	value float64
+}
+
+func (mt *meter) set(name string, v float64) {
+	for i := range mt.fields {
+		if mt.fields[i].name == name {
+			mt.fields[i].value = v
+			return
+		}
+	}
+	mt.fields = append(mt.fields, fieldValue{name, v})
 }
 
 // Metrics is the sink and handler.
@@ -53,6 +71,7 @@ type Metrics struct {
 	mu       sync.Mutex
 	outcomes [16]uint64
 	meters   map[string]*meter
+	names    map[string]string // interned field names
 	started  time.Time
 }
 
@@ -61,7 +80,7 @@ func New(opt Options) *Metrics {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	return &Metrics{opt: opt, meters: map[string]*meter{}, started: opt.Now()}
+	return &Metrics{opt: opt, meters: map[string]*meter{}, names: map[string]string{}, started: opt.Now()}
 }
 
 // Name implements pipeline.Sink.
@@ -81,13 +100,21 @@ func (m *Metrics) Write(_ context.Context, evs []pipeline.Event) error {
 		}
 		mt := m.meters[ev.Meter]
 		if mt == nil {
-			mt = &meter{fields: map[string]float64{}}
-			m.meters[ev.Meter] = mt
+			mt = &meter{}
+			m.meters[strings.Clone(ev.Meter)] = mt
 		}
-		mt.lastSeen, mt.rssi = ev.Time, ev.RSSI
+		mt.lastSeen, mt.hasRSSI = ev.Time, ev.RSSI != nil
+		if ev.RSSI != nil {
+			mt.rssi = int32(*ev.RSSI)
+		}
 		for k, v := range ev.Fields {
 			if f, ok := number(v); ok {
-				mt.fields[k] = f
+				name, ok := m.names[k]
+				if !ok {
+					name = strings.Clone(k)
+					m.names[name] = name
+				}
+				mt.set(name, f)
 			}
 		}
 	}
@@ -180,13 +207,9 @@ func (m *Metrics) WriteText(w *bufio.Writer) {
 	header(w, "meterwire_reading", "gauge", "Latest numeric reading of a meter field (unit in the field name).")
 	for _, n := range names {
 		mt := m.meters[n]
-		fields := make([]string, 0, len(mt.fields))
-		for f := range mt.fields {
-			fields = append(fields, f)
-		}
-		slices.Sort(fields)
-		for _, f := range fields {
-			fmt.Fprintf(w, "meterwire_reading{meter=%s,field=%s} %s\n", quote(n), quote(f), float(mt.fields[f]))
+		slices.SortFunc(mt.fields, func(a, b fieldValue) int { return strings.Compare(a.name, b.name) })
+		for _, f := range mt.fields {
+			fmt.Fprintf(w, "meterwire_reading{meter=%s,field=%s} %s\n", quote(n), quote(f.name), float(f.value))
 		}
 	}
 	header(w, "meterwire_meter_last_seen_timestamp_seconds", "gauge", "When a meter's last decoded telegram arrived.")
@@ -195,8 +218,8 @@ func (m *Metrics) WriteText(w *bufio.Writer) {
 	}
 	header(w, "meterwire_meter_rssi_dbm", "gauge", "Signal strength of a meter's last telegram.")
 	for _, n := range names {
-		if r := m.meters[n].rssi; r != nil {
-			fmt.Fprintf(w, "meterwire_meter_rssi_dbm{meter=%s} %d\n", quote(n), *r)
+		if mt := m.meters[n]; mt.hasRSSI {
+			fmt.Fprintf(w, "meterwire_meter_rssi_dbm{meter=%s} %d\n", quote(n), mt.rssi)
 		}
 	}
 	if len(m.opt.Expect) > 0 {

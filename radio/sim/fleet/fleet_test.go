@@ -145,7 +145,7 @@ func TestDefaultMetersDecode(t *testing.T) {
 				if !(main > prevMain) {
 					t.Errorf("%s: counter %v after 3 h, was %v", m.Name, main, prevMain)
 				}
-				if tel.AFL.Present && tel.AFL.MCR != prevMCR+1 {
+				if tel.AFL.Present && tel.AFL.MCR <= prevMCR {
 					t.Errorf("%s: message counter %d after %d", m.Name, tel.AFL.MCR, prevMCR)
 				}
 			}
@@ -244,7 +244,7 @@ func TestP1Decode(t *testing.T) {
 		}
 		want := p.Values()
 		sameValues(t, "smarty", r.Telegram.Fields(), want, false)
-		if fc := p.FrameCounter(); r.Security.FC != fc || i > 0 && fc != prevFC+1 {
+		if fc := p.FrameCounter(); r.Security.FC != fc || i > 0 && fc <= prevFC {
 			t.Errorf("frame counter %d (meter says %d), previous %d", r.Security.FC, fc, prevFC)
 		}
 		imp := want["energy_import_kwh"].(float64) + want["energy_export_kwh"].(float64)

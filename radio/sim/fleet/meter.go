@@ -201,7 +201,7 @@ func (m *Meter) Next(t time.Time) (radio.Frame, error) {
 	defer m.mu.Unlock()
 	m.advance(t)
 	m.acc++
-	m.mcr++
+	m.mcr = max(m.mcr+1, clockCounter(t))
 	m.session = (m.session + 1) & 0x0F
 	m.sentAt = t
 	m.frames++
@@ -448,4 +448,18 @@ func (m *Meter) setup(seed int64, index uint64, p profile, volume, energy, impor
 func bcdID(n int) uint32 {
 	v, _ := strconv.ParseUint(strconv.Itoa(n%100000000), 16, 32)
 	return uint32(v)
+}
+
+// clockCounter is a message counter derived from the time: tenths of a
+// second since 2020. Counters take the larger of it and their last value
+// plus one, so they rise with every frame and also across a restart of
+// the simulation (a gateway that persisted the last counter would take a
+// restarted fleet counting from its seed for a replay).
+func clockCounter(t time.Time) uint32 {
+	const epoch = 1577836800 // 2020-01-01T00:00:00Z
+	d := t.UnixMilli()/100 - epoch*10
+	if d < 0 {
+		return 0
+	}
+	return uint32(d)
 }

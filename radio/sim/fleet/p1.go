@@ -91,7 +91,7 @@ func (p *P1Meter) Next(t time.Time) ([]byte, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	plain := p.nextTelegram(t)
-	p.fc++
+	p.fc = max(p.fc+1, clockCounter(t))
 	return dlms.AppendCiphered(nil, &dlms.Seal{SystemTitle: p.SystemTitle, SC: dlms.SCAuthenticated | dlms.SCEncrypted, FC: p.fc, Key: p.Key, AK: p.AK}, plain)
 }
 
