@@ -15,6 +15,7 @@ import (
 	"github.com/meterwire/meterwire/dlms"
 	"github.com/meterwire/meterwire/p1"
 	"github.com/meterwire/meterwire/radio"
+	"github.com/meterwire/meterwire/radio/sim/fleet"
 	"github.com/meterwire/meterwire/telegram"
 	"github.com/meterwire/meterwire/wmbus"
 )
@@ -24,9 +25,10 @@ type listenOpts struct {
 	ak       string
 	explain  bool
 	jsonOut  bool
-	count    int
-	duration time.Duration
-	quiet    bool
+	count     int
+	duration  time.Duration
+	quiet     bool
+	fleetKeys bool
 }
 
 func newListenCmd() *cobra.Command {
@@ -58,6 +60,7 @@ missing, so they can be added. The device is reopened when it disappears
 	f.IntVar(&o.count, "count", 0, "stop after this many telegrams (0: run until interrupted)")
 	f.DurationVar(&o.duration, "for", 0, "stop after this long (e.g. 10m; 0: run until interrupted)")
 	f.BoolVar(&o.quiet, "quiet", false, "do not report connects and reconnects on stderr")
+	f.BoolVar(&o.fleetKeys, "fleet-keys", false, "also use the keys of the simulated fleet (meterwire simulate)")
 	return cmd
 }
 
@@ -85,6 +88,23 @@ func newFrameDecoder(keyFlags []string, ak string) (*frameDecoder, error) {
 	return fd, nil
 }
 
+// addFleetKeys adds the simulated fleet's keys after the ones given.
+func (fd *frameDecoder) addFleetKeys() {
+	f := fleet.Default()
+	given, fk := fd.td.WMBus.Keys, f.KeyFunc()
+	fd.td.WMBus.Keys = func(a wmbus.Address) []byte {
+		if given != nil {
+			if k := given(a); k != nil {
+				return k
+			}
+		}
+		return fk(a)
+	}
+	if fd.pd.Key == nil && f.P1() != nil {
+		fd.pd.Key = f.P1().Key
+	}
+}
+
 // received is the JSON form of one frame printed by listen.
 type received struct {
 	Time    string `json:"time"`
@@ -102,6 +122,9 @@ func runListen(ctx context.Context, stdout, stderr io.Writer, dev string, o *lis
 	fd, err := newFrameDecoder(o.keys, o.ak)
 	if err != nil {
 		return err
+	}
+	if o.fleetKeys {
+		fd.addFleetKeys()
 	}
 	if ctx == nil {
 		ctx = context.Background()

@@ -198,6 +198,12 @@ func (r *Receiver) session(attempt int) error {
 	if err != nil {
 		return err
 	}
+	// What a device sent while nobody listened (frames queued in the
+	// USB-serial or pty buffer) would be read as the answers to the
+	// driver's first commands: drop it.
+	if f, ok := port.(interface{ ResetInputBuffer() error }); ok {
+		_ = f.ResetInputBuffer()
+	}
 	c, err := r.driver(port, r.dev)
 	if err != nil {
 		port.Close()
