@@ -21,10 +21,10 @@ import (
 )
 
 type listenOpts struct {
-	keys     []string
-	ak       string
-	explain  bool
-	jsonOut  bool
+	keys      []string
+	ak        string
+	explain   bool
+	jsonOut   bool
 	count     int
 	duration  time.Duration
 	quiet     bool

@@ -198,10 +198,11 @@ func (r *Receiver) session(attempt int) error {
 	if err != nil {
 		return err
 	}
-	// What a device sent while nobody listened (frames queued in the
-	// USB-serial or pty buffer) would be read as the answers to the
-	// driver's first commands: drop it.
-	if f, ok := port.(interface{ ResetInputBuffer() error }); ok {
+	// What a radio module sent while nobody listened (frames queued in
+	// the USB-serial or pty buffer) would be read as the answers to the
+	// driver's first commands: drop it. Stream inputs (P1, hex) keep it:
+	// it is data.
+	if f, ok := port.(interface{ ResetInputBuffer() error }); ok && commandProtocol(r.dev.Kind) {
 		_ = f.ResetInputBuffer()
 	}
 	c, err := r.driver(port, r.dev)
@@ -252,4 +253,14 @@ func (r *Receiver) session(attempt int) error {
 			return r.ctx.Err()
 		}
 	}
+}
+
+// commandProtocol reports whether the device kind is driven by commands
+// and answers (a radio module) rather than a stream that only sends data.
+func commandProtocol(kind string) bool {
+	switch kind {
+	case radio.KindTelit, radio.KindIM871A, radio.KindAMB8465, radio.KindCUL:
+		return true
+	}
+	return false
 }
