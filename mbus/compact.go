@@ -58,6 +58,9 @@ func FormatOf(recs []Record) *Format {
 type Signatures struct {
 	mu sync.RWMutex
 	m  map[sigKey]*Format
+	// shared holds one Format per distinct layout: a fleet of meters of
+	// the same model shares one (a gateway may know 100,000 meters).
+	shared map[string]*Format
 }
 
 type sigKey struct {
@@ -67,16 +70,48 @@ type sigKey struct {
 
 // Learn records the layout of a full frame from meter.
 func (s *Signatures) Learn(meter uint64, recs []Record) {
+	sig := Signature(recs)
+	s.mu.RLock()
+	old := s.m[sigKey{meter, sig}]
+	s.mu.RUnlock()
+	if old != nil && old.matches(recs) {
+		return // known: the usual case, without allocating
+	}
 	f := FormatOf(recs)
 	if len(f.Lens) == 0 {
 		return
 	}
+	key := string(f.Headers) + string(f.Lens)
 	s.mu.Lock()
 	if s.m == nil {
 		s.m = make(map[sigKey]*Format)
+		s.shared = make(map[string]*Format)
+	}
+	if g, ok := s.shared[key]; ok && g.Signature == f.Signature {
+		f = g
+	} else {
+		s.shared[key] = f
 	}
 	s.m[sigKey{meter, f.Signature}] = f
 	s.mu.Unlock()
+}
+
+// matches reports whether f is the layout of recs.
+func (f *Format) matches(recs []Record) bool {
+	h, n := f.Headers, 0
+	for i := range recs {
+		r := &recs[i]
+		if r.Coding == Special {
+			continue
+		}
+		l := len(r.DIB) + len(r.VIB)
+		if n >= len(f.Lens) || int(f.Lens[n]) != l || len(h) < l ||
+			string(h[:len(r.DIB)]) != string(r.DIB) || string(h[len(r.DIB):l]) != string(r.VIB) {
+			return false
+		}
+		h, n = h[l:], n+1
+	}
+	return n == len(f.Lens) && len(h) == 0
 }
 
 // Lookup returns the format with signature sig seen from meter.
