@@ -187,3 +187,22 @@ func TestTelitUseCase(t *testing.T) {
 		t.Fatalf("(b) listen printed %q", got)
 	}
 }
+
+func TestDevicesAndErrors(t *testing.T) {
+	out, errs, code := run(t, "", "devices")
+	if code != 0 || (!strings.Contains(out, "PORT") && !strings.Contains(out, "no serial ports")) {
+		t.Fatalf("devices: %d %q %s", code, out, errs)
+	}
+	_, errs, code = run(t, "", "listen", "im871:/dev/ttyUSB0")
+	if code == 0 || !strings.Contains(errs, `unknown device kind "im871"`) || !strings.Contains(errs, "im871a:/dev/ttyUSB0?mode=c1") {
+		t.Fatalf("bad kind: %d %s", code, errs)
+	}
+	_, errs, code = run(t, "", "send", "hex:stdin", "2E44931578563412330333637A2A0020255923C95AAA26D1B2E7493BC2AD013EC4A6F6D3529B520EDFF0EA6DEFC955B29D6D69EBF3EC8A")
+	if code == 0 || !strings.Contains(errs, "cannot transmit") {
+		t.Fatalf("send to a receive-only input: %d %s", code, errs)
+	}
+	_, errs, code = run(t, "", "listen", "telit:"+filepath.Join(t.TempDir(), "none"), "--for", "300ms")
+	if code == 0 || !strings.Contains(errs, "not connected") {
+		t.Fatalf("absent device: %d %s", code, errs)
+	}
+}
