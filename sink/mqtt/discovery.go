@@ -158,9 +158,18 @@ type haSensor struct {
 	Origin            haOrigin `json:"origin"`
 }
 
+// discoveryMsg is an announcement sent, kept to send it again.
+type discoveryMsg struct {
+	key     uint32
+	payload []byte
+}
+
+// announced is a field announced in the batch being written.
+type announced struct{ node, field, topic string }
+
 // announce queues the discovery messages of ev's numeric fields that were
-// not announced yet. Called with s.mu held.
-func (s *Sink) announce(ev *pipeline.Event, node string) error {
+// not announced yet, under the meter's key. Called with s.mu held.
+func (s *Sink) announce(ev *pipeline.Event, node string, key uint32) error {
 	seen := s.seen[node]
 	if seen == nil {
 		seen = map[string]struct{}{}
@@ -183,13 +192,22 @@ func (s *Sink) announce(ev *pipeline.Event, node string) error {
 		if err != nil {
 			return err
 		}
-		if err := s.enqueue(topic, payload); err != nil {
-			return fmt.Errorf("mqtt: queueing discovery: %w", err)
-		}
+		s.enqueue(key, topic, payload)
 		seen[k] = struct{}{}
-		s.configs[topic] = payload
+		s.configs[topic] = discoveryMsg{key, payload}
+		s.fresh = append(s.fresh, announced{node, k, topic})
 	}
 	return nil
+}
+
+// unannounce forgets the announcements of a batch that was not written,
+// so that the next reading announces them again. Called with s.mu held.
+func (s *Sink) unannounce() {
+	for _, a := range s.fresh {
+		delete(s.seen[a.node], a.field)
+		delete(s.configs, a.topic)
+	}
+	s.fresh = s.fresh[:0]
 }
 
 func (s *Sink) discoveryMessage(ev *pipeline.Event, node, field string) (string, []byte, error) {

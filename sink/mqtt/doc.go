@@ -4,25 +4,45 @@
 //
 // # Delivery
 //
-// Write only appends the messages to an on-disk queue (autopaho's file
-// queue in config.MQTT.QueueDir, one file per message) and returns; it
-// never waits for the broker. A background loop sends the queue at QoS 1
-// while the broker is reachable and reconnects with backoff while it is
-// not, so readings taken during an outage, and across a restart of the
-// gateway, are sent when the broker is back. QoS 1 is "at least once": a
-// message whose acknowledgement was lost on a broken connection is sent
-// again, so a subscriber can, rarely, see a reading twice (the state
-// carries the reading's time for consumers that need to tell). A message
-// taken from the queue and sent, but not yet acknowledged, lives in
-// memory only: a crash of the gateway, or a broker restart that loses the
-// sink's session (a broker without persistence), can lose those few
-// messages. Close waits, bounded, until the queue is empty and the broker
-// has acknowledged everything sent.
+// Write only appends the messages to an on-disk outbox in
+// config.MQTT.QueueDir and returns; it never waits for the broker. The
+// outbox is an append-only log of segment files (outbox-*.seg, 16 MiB
+// each by default): a Write is one write() of all its messages, each
+// framed with its length and a CRC-32C, so that a record torn by a crash
+// is recognised and cut off when the log is opened again. What Write
+// accepted is in the kernel's page cache and survives the gateway being
+// killed; with Options.SyncWrites every Write also fsyncs, so that it
+// survives a power loss too (at a cost per Write: measure).
 //
-// The file queue orders messages by the files' modification times, which
-// the kernel takes from a coarse clock: messages queued within the same
-// clock tick (a few milliseconds) can be sent in any order among
-// themselves.
+// Publishers read the outbox back in order (never more than a window of
+// 8192 messages in memory) and publish at QoS 1 while the broker is
+// reachable; while it is not, they wait and the connection is retried
+// with backoff. The meters are spread over Options.Publishers publishers
+// (16) by a hash of their topic level; a publisher sends one message at a
+// time and waits for its PUBACK before the next, so a meter's readings
+// reach the broker in the order they were taken and its retained state
+// ends on its latest reading. Discovery messages go the same way, in
+// order with their meter's states; the status message is published
+// directly on every connection and by Close.
+//
+// A message leaves the outbox when the broker has acknowledged it: the
+// outbox keeps the offset of the first message not yet acknowledged in
+// outbox.ack (replaced atomically, once a second and on Close) and
+// deletes a segment once all its messages are acknowledged. After a
+// restart, or a crash, everything from that offset on is sent again, so
+// readings taken during an outage, and across a restart of the gateway,
+// are sent when the broker is back. QoS 1 is "at least once": a message
+// whose acknowledgement was lost (a broken connection, or a crash within
+// a second of the acknowledgement) is sent again, so a subscriber can,
+// rarely, see a reading twice (the state carries the reading's time for
+// consumers that need to tell). A message the broker refuses for good
+// (PUBACK with an error other than "quota exceeded") is logged and
+// dropped. Close waits, bounded, until the broker has acknowledged
+// everything; an outbox left empty leaves no files behind. Messages left
+// by the earlier file queue (msg-*.mqtt) are taken over when the outbox
+// is opened.
+//
+// A queue directory must be used by one sink at a time.
 //
 // # Topics
 //

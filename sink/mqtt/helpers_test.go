@@ -69,8 +69,11 @@ type subscriber struct {
 }
 
 // subscribe connects a collecting client. With persistent, the session
-// outlives the connection (clean start false, one hour expiry), so
-// messages published while it is away (a broker restart) are kept for it.
+// outlives the connection (clean start false from the first connection
+// on, one hour expiry), so messages published while it is away (a broker
+// restart) are kept for it. (mosquitto 2.0.11 does not bring back, after
+// its restart, the subscriptions of a session begun with clean start:
+// messages published before such a client reconnects find no subscriber.)
 func subscribe(t testing.TB, addr, clientID string, persistent bool, filters ...string) *subscriber {
 	t.Helper()
 	u, err := url.Parse("mqtt://" + addr)
@@ -86,7 +89,7 @@ func subscribe(t testing.TB, addr, clientID string, persistent bool, filters ...
 	cfg := autopaho.ClientConfig{
 		ServerUrls:                    []*url.URL{u},
 		KeepAlive:                     10,
-		CleanStartOnInitialConnection: true,
+		CleanStartOnInitialConnection: !persistent,
 		ReconnectBackoff:              autopaho.NewConstantBackoff(100 * time.Millisecond),
 		ConnectTimeout:                2 * time.Second,
 		OnConnectionUp: func(cm *autopaho.ConnectionManager, _ *paho.Connack) {

@@ -105,10 +105,12 @@ func (m *mosquitto) stop(sig os.Signal) {
 	m.cmd = nil
 }
 
-// TestMosquittoOutage streams readings through a real mosquitto, stops it
-// for 30 s mid-stream while readings keep coming, starts it again on the
-// same port, and checks that every reading reaches a subscriber with a
-// persistent session, counting duplicates.
+// TestMosquittoOutage streams readings of three meters through a real
+// mosquitto, stops it for 30 s mid-stream while readings keep coming,
+// starts it again on the same port, and checks that every reading reaches
+// a subscriber with a persistent session, in order per meter, that the
+// retained state of every meter ends on its last reading, and that QoS 1
+// resends (duplicates) are few.
 func TestMosquittoOutage(t *testing.T) {
 	needMosquitto(t)
 	if testing.Short() && os.Getenv("MW_REQUIRE_MOSQUITTO") != "1" {
@@ -116,6 +118,9 @@ func TestMosquittoOutage(t *testing.T) {
 	}
 	outage := 30 * time.Second
 	const before, during, after = 100, 300, 100
+	const maxDups = 5
+	meters := []string{"water", "heat", "gas"}
+	meterOf := func(seq int) string { return meters[seq%len(meters)] }
 	m := newMosquitto(t)
 	sub := subscribe(t, m.addr, "outage-checker", true, "meterwire/+/state")
 	s, err := New(context.Background(), testConfig(m.addr, t.TempDir()), fastOptions(t))
@@ -124,7 +129,7 @@ func TestMosquittoOutage(t *testing.T) {
 	}
 	defer s.Close()
 
-	// live counts the readings that arrived live (not as the retained
+	// live keeps the readings that arrived live (not as the retained
 	// message a new subscription gets).
 	live := func(ms []message) []message {
 		var out []message
@@ -138,7 +143,7 @@ func TestMosquittoOutage(t *testing.T) {
 	write := func(i int) {
 		t.Helper()
 		start := time.Now()
-		if err := s.Write(context.Background(), []pipeline.Event{reading("water", i)}); err != nil {
+		if err := s.Write(context.Background(), []pipeline.Event{reading(meterOf(i), i)}); err != nil {
 			t.Fatal(err)
 		}
 		if d := time.Since(start); d > time.Second {
@@ -191,44 +196,62 @@ func TestMosquittoOutage(t *testing.T) {
 	time.Sleep(500 * time.Millisecond) // late duplicates
 	ms := live(sub.messages())
 
+	// Per meter, the first arrival of every reading comes after the first
+	// arrival of every earlier reading; anything older than the newest
+	// seen must be a resend of a reading already seen.
 	count := map[int]int{}
-	var dups, reordered, prev int
-	prev = -1
+	newest := map[string]int{}
+	var dups, reordered []int
 	for _, x := range ms {
 		n := seqOf(t, x.Payload)
+		if want := "meterwire/" + meterOf(n) + "/state"; x.Topic != want {
+			t.Errorf("reading %d on %s, want %s", n, x.Topic, want)
+		}
 		count[n]++
-		if count[n] > 1 {
-			dups++
+		last, ok := newest[x.Topic]
+		switch {
+		case count[n] > 1:
+			dups = append(dups, n)
+		case ok && n < last:
+			reordered = append(reordered, n)
 		}
-		if n < prev {
-			reordered++
+		if !ok || n > last {
+			newest[x.Topic] = n
 		}
-		prev = n
 	}
+	var lost []int
 	for i := range total {
 		if count[i] == 0 {
-			t.Errorf("reading %d lost", i)
+			lost = append(lost, i)
 		}
 	}
-	t.Logf("%d messages for %d readings: %d duplicates, %d arrived after a later one", len(ms), total, dups, reordered)
-	if dups > 0 {
-		// QoS 1 is at least once; a duplicate is a resend of a message
-		// whose acknowledgement the broker's stop cut off.
-		t.Logf("duplicates (QoS 1 resends): %v", func() (d []int) {
-			for i, c := range count {
-				if c > 1 {
-					d = append(d, i)
-				}
-			}
-			return d
-		}())
+	t.Logf("%d messages for %d readings: %d lost, %d duplicates %v, %d out of order %v",
+		len(ms), total, len(lost), len(dups), dups, len(reordered), reordered)
+	if len(lost) > 0 {
+		t.Errorf("readings lost: %v", lost)
+	}
+	if len(reordered) > 0 {
+		t.Errorf("readings that arrived, for the first time, after a later reading of their meter: %v", reordered)
+	}
+	// QoS 1 is at least once: a duplicate is a resend of a message whose
+	// acknowledgement the broker's stop cut off; there are at most a
+	// few messages in flight at a time.
+	if len(dups) > maxDups {
+		t.Errorf("%d duplicates, want at most %d", len(dups), maxDups)
 	}
 
-	// The retained state a new subscriber gets is the latest reading.
-	fresh := subscribe(t, m.addr, "late-checker", false, "meterwire/water/state")
-	r := fresh.waitFor(t, 5*time.Second, "the retained state", func(ms []message) bool { return len(ms) > 0 })
-	if n := seqOf(t, r[0].Payload); n != total-1 {
-		t.Logf("retained state is reading %d, the last was %d (the file queue's order within a clock tick)", n, total-1)
+	// The retained state a new subscriber gets is the meter's latest reading.
+	fresh := subscribe(t, m.addr, "late-checker", false, "meterwire/+/state")
+	r := fresh.waitFor(t, 5*time.Second, "the retained states", func(ms []message) bool { return len(ms) >= len(meters) })
+	for _, x := range r {
+		n := seqOf(t, x.Payload)
+		want := total - 1
+		for meterOf(want) != meterOf(n) {
+			want--
+		}
+		if !x.Retain || x.Topic != "meterwire/"+meterOf(n)+"/state" || n != want {
+			t.Errorf("retained state of %s is reading %d (retain %v), want %d", x.Topic, n, x.Retain, want)
+		}
 	}
 	if err := s.Close(); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("Close: %v", err)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -321,14 +320,14 @@ func TestMochi(t *testing.T) {
 	if strings.Contains(logs.String(), "hunter2") {
 		t.Error("password logged")
 	}
-	if left, _ := filepath.Glob(filepath.Join(cfg.QueueDir, "msg-*.mqtt")); len(left) != 0 {
-		t.Errorf("%d messages left in the queue after Close", len(left))
+	if left, _ := os.ReadDir(cfg.QueueDir); len(left) != 0 {
+		t.Errorf("%d files left in the queue directory after Close", len(left))
 	}
 }
 
 // TestQueueSurvivesRestart writes while the broker is down, closes the
 // sink, starts the broker and a new sink on the same queue directory:
-// every reading arrives.
+// every reading arrives, once and in order.
 func TestQueueSurvivesRestart(t *testing.T) {
 	port := freePort(t)
 	addr := "127.0.0.1:" + itoa(port)
@@ -348,8 +347,8 @@ func TestQueueSurvivesRestart(t *testing.T) {
 	if d := time.Since(start); d > 3*time.Second {
 		t.Errorf("Close took %v with the broker away", d)
 	}
-	if files, _ := filepath.Glob(filepath.Join(dir, "msg-*.mqtt")); len(files) != n {
-		t.Fatalf("%d messages on disk, want %d", len(files), n)
+	if got := pendingIn(t, dir); got != n {
+		t.Fatalf("%d messages on disk, want %d", got, n)
 	}
 
 	startMochi(t, addr)
@@ -361,8 +360,11 @@ func TestQueueSurvivesRestart(t *testing.T) {
 	defer s2.Close()
 	ms := sub.waitFor(t, 10*time.Second, "the queued readings", func(ms []message) bool { return len(ms) >= n })
 	seen := map[int]int{}
-	for _, m := range ms {
+	for i, m := range ms {
 		seen[seqOf(t, m.Payload)]++
+		if i > 0 && seqOf(t, m.Payload) < seqOf(t, ms[i-1].Payload) {
+			t.Errorf("reading %d arrived after %d", seqOf(t, m.Payload), seqOf(t, ms[i-1].Payload))
+		}
 	}
 	for i := range n {
 		if seen[i] != 1 {
