@@ -9,13 +9,19 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/eclipse/paho.golang/autopaho"
+	"github.com/eclipse/paho.golang/paho"
 
 	"github.com/meterwire/meterwire/radio/sim/fleet"
 	"github.com/meterwire/meterwire/wmbus"
@@ -99,6 +105,11 @@ func BenchmarkServeHexTCP(b *testing.B) {
 	if err := os.WriteFile(cfgPath, []byte(cfg.String()), 0o600); err != nil {
 		b.Fatal(err)
 	}
+	var mqttCount atomic.Int64
+	var mqttLast atomic.Int64
+	if u := os.Getenv("MW_LOAD_MQTT"); u != "" {
+		countMQTT(b, strings.TrimPrefix(u, "mqtt://"), &mqttCount, &mqttLast)
+	}
 	cmd := exec.Command(bin, "serve", "-c", cfgPath, "--pprof")
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
@@ -134,6 +145,18 @@ func BenchmarkServeHexTCP(b *testing.B) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	b.StopTimer()
+	if os.Getenv("MW_LOAD_MQTT") != "" {
+		deadline := time.Now().Add(5 * time.Minute)
+		for mqttCount.Load() < int64(total) && time.Now().Before(deadline) {
+			time.Sleep(100 * time.Millisecond)
+		}
+		secs := time.Unix(0, mqttLast.Load()).Sub(first).Seconds()
+		b.Logf("MQTT: %d of %d state messages at the subscriber, the last %.1f s after the first telegram: %.0f readings/s through the broker", mqttCount.Load(), total, secs, float64(mqttCount.Load())/secs)
+		b.ReportMetric(float64(mqttCount.Load())/secs, "mqtt-readings/s")
+		if mqttCount.Load() < int64(total) {
+			b.Errorf("MQTT: %d of %d readings arrived", mqttCount.Load(), total)
+		}
+	}
 	rss, steady := peakRSS(cmd.Process.Pid), currentRSS(cmd.Process.Pid)
 	if p := os.Getenv("MW_LOAD_HEAP"); p != "" {
 		if resp, err := http.Get("http://" + httpAddr + "/debug/pprof/heap"); err == nil {
@@ -172,6 +195,42 @@ func BenchmarkServeHexTCP(b *testing.B) {
 	b.ReportMetric(float64(steady)/1024, "RSS-MB")
 	b.ReportMetric(float64(meters), "meters")
 	b.Logf("%d meters, %d telegrams decoded and stored in %.1f s: %.0f telegrams/s, serve RSS %.1f MB after ingest, peak %.1f MB", meters, decoded, secs, float64(decoded)/secs, float64(steady)/1024, float64(rss)/1024)
+}
+
+// countMQTT counts the state messages a broker delivers (QoS 1, so a
+// message sent twice counts twice; the count is checked against the
+// number of telegrams, not required to be exact).
+func countMQTT(b *testing.B, addr string, count, last *atomic.Int64) {
+	u, _ := url.Parse("mqtt://" + addr)
+	ready := make(chan struct{})
+	var once sync.Once
+	ctx, cancel := context.WithCancel(context.Background())
+	b.Cleanup(cancel)
+	_, err := autopaho.NewConnection(ctx, autopaho.ClientConfig{
+		ServerUrls: []*url.URL{u}, KeepAlive: 30, CleanStartOnInitialConnection: true, ConnectTimeout: 5 * time.Second,
+		OnConnectionUp: func(cm *autopaho.ConnectionManager, _ *paho.Connack) {
+			go func() {
+				if _, err := cm.Subscribe(ctx, &paho.Subscribe{Subscriptions: []paho.SubscribeOptions{{Topic: "meterwire/+/state", QoS: 1}}}); err == nil {
+					once.Do(func() { close(ready) })
+				}
+			}()
+		},
+		ClientConfig: paho.ClientConfig{ClientID: "load-counter", OnPublishReceived: []func(paho.PublishReceived) (bool, error){func(pr paho.PublishReceived) (bool, error) {
+			if !pr.Packet.Retain {
+				count.Add(1)
+				last.Store(time.Now().UnixNano())
+			}
+			return true, nil
+		}}},
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	select {
+	case <-ready:
+	case <-time.After(10 * time.Second):
+		b.Fatal("MQTT counter not subscribed")
+	}
 }
 
 func envInt(name string, def int) int {

@@ -159,43 +159,70 @@ type haSensor struct {
 }
 
 // discoveryMsg is an announcement sent, kept to send it again.
-type discoveryMsg struct {
-	key     uint32
-	payload []byte
+// node is what discovery remembers of one meter: enough to announce its
+// fields again (after Home Assistant or the broker restarted) without
+// keeping the messages, which for 100,000 meters would take half a
+// gigabyte.
+type node struct {
+	key                                    uint32
+	meter, manufacturer, id, devType, kind string
+	fields                                 []string // announced, interned
+}
+
+func (n *node) has(field string) bool {
+	for _, f := range n.fields {
+		if f == field {
+			return true
+		}
+	}
+	return false
+}
+
+// event is the part of an event discoveryMessage uses.
+func (n *node) event() *pipeline.Event {
+	return &pipeline.Event{Meter: n.meter, Manufacturer: n.manufacturer, ID: n.id, DeviceType: n.devType, Kind: n.kind}
 }
 
 // announced is a field announced in the batch being written.
-type announced struct{ node, field, topic string }
+type announced struct{ node, field string }
+
+// intern returns one shared copy of a field name.
+func (s *Sink) intern(k string) string {
+	if v, ok := s.names[k]; ok {
+		return v
+	}
+	k = strings.Clone(k)
+	s.names[k] = k
+	return k
+}
 
 // announce queues the discovery messages of ev's numeric fields that were
 // not announced yet, under the meter's key. Called with s.mu held.
-func (s *Sink) announce(ev *pipeline.Event, node string, key uint32) error {
-	seen := s.seen[node]
-	if seen == nil {
-		seen = map[string]struct{}{}
-		s.seen[node] = seen
+func (s *Sink) announce(ev *pipeline.Event, name string, key uint32) error {
+	n := s.nodes[name]
+	if n == nil {
+		n = &node{key: key, meter: strings.Clone(ev.Meter), manufacturer: s.intern(ev.Manufacturer), id: strings.Clone(ev.ID), devType: s.intern(ev.DeviceType), kind: s.intern(ev.Kind)}
+		s.nodes[strings.Clone(name)] = n
 	}
 	var pending []string
 	for k, v := range ev.Fields {
-		if _, ok := seen[k]; ok || !numeric(v) || !validField(k) || reserved[k] {
+		if n.has(k) || !numeric(v) || !validField(k) || reserved[k] {
 			continue
 		}
 		pending = append(pending, k)
 	}
-	if ev.RSSI != nil {
-		if _, ok := seen["rssi_dbm"]; !ok {
-			pending = append(pending, "rssi_dbm")
-		}
+	if ev.RSSI != nil && !n.has("rssi_dbm") {
+		pending = append(pending, "rssi_dbm")
 	}
 	for _, k := range pending {
-		topic, payload, err := s.discoveryMessage(ev, node, k)
+		topic, payload, err := s.discoveryMessage(ev, name, k)
 		if err != nil {
 			return err
 		}
 		s.enqueue(key, topic, payload)
-		seen[k] = struct{}{}
-		s.configs[topic] = discoveryMsg{key, payload}
-		s.fresh = append(s.fresh, announced{node, k, topic})
+		k = s.intern(k)
+		n.fields = append(n.fields, k)
+		s.fresh = append(s.fresh, announced{name, k})
 	}
 	return nil
 }
@@ -204,8 +231,14 @@ func (s *Sink) announce(ev *pipeline.Event, node string, key uint32) error {
 // so that the next reading announces them again. Called with s.mu held.
 func (s *Sink) unannounce() {
 	for _, a := range s.fresh {
-		delete(s.seen[a.node], a.field)
-		delete(s.configs, a.topic)
+		if n := s.nodes[a.node]; n != nil {
+			for i, f := range n.fields {
+				if f == a.field {
+					n.fields = append(n.fields[:i], n.fields[i+1:]...)
+					break
+				}
+			}
+		}
 	}
 	s.fresh = s.fresh[:0]
 }

@@ -128,8 +128,8 @@ type Sink struct {
 	buf     []byte
 	keys    []string
 	topics  map[string]string              // meter name → topic level
-	seen    map[string]map[string]struct{} // topic level → fields announced
-	configs map[string]discoveryMsg        // discovery topic → message
+	nodes   map[string]*node  // topic level → what was announced
+	names   map[string]string // interned field names
 }
 
 type loopEvent uint8
@@ -201,8 +201,8 @@ func New(ctx context.Context, cfg config.MQTT, opt Options) (*Sink, error) {
 		events:      make(chan loopEvent, 4),
 		up:          make(chan struct{}),
 		topics:      map[string]string{},
-		seen:        map[string]map[string]struct{}{},
-		configs:     map[string]discoveryMsg{},
+		nodes:       map[string]*node{},
+		names:       map[string]string{},
 	}
 	if cfg.HomeAssistant {
 		s.discovery = cfg.DiscoveryPrefix
@@ -391,14 +391,23 @@ func (s *Sink) announceAgain() {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	topics := make([]string, 0, len(s.configs))
-	for t := range s.configs {
-		topics = append(topics, t)
+	names := make([]string, 0, len(s.nodes))
+	for name := range s.nodes {
+		names = append(names, name)
 	}
-	sort.Strings(topics)
+	sort.Strings(names)
 	s.batch.reset()
-	for _, t := range topics {
-		s.enqueue(s.configs[t].key, t, s.configs[t].payload)
+	for _, name := range names {
+		n := s.nodes[name]
+		ev := n.event()
+		for _, f := range n.fields {
+			topic, payload, err := s.discoveryMessage(ev, name, f)
+			if err != nil {
+				s.opt.Logf("mqtt: %v", err)
+				continue
+			}
+			s.enqueue(n.key, topic, payload)
+		}
 	}
 	if err := s.ob.append(&s.batch); err != nil {
 		s.opt.Logf("mqtt: queueing discovery: %v", err)
