@@ -122,14 +122,14 @@ type Sink struct {
 	// broker kept the session) or Home Assistant's "online".
 	events chan loopEvent
 
-	mu      sync.Mutex // serialises Write and guards what follows
-	batch   batch
-	fresh   []announced // discovery added to batch, undone if it fails
-	buf     []byte
-	keys    []string
-	topics  map[string]string              // meter name → topic level
-	nodes   map[string]*node  // topic level → what was announced
-	names   map[string]string // interned field names
+	mu     sync.Mutex // serialises Write and guards what follows
+	batch  batch
+	fresh  []announced // discovery added to batch, undone if it fails
+	buf    []byte
+	keys   []string
+	topics map[string]string // meter name → topic level
+	nodes  map[string]*node  // topic level → what was announced
+	names  map[string]string // interned field names
 }
 
 type loopEvent uint8
