@@ -61,7 +61,9 @@ func (p *parser) readMetersFile(c *Config) error {
 		if len(rec) < 2 || len(rec) > len(csvColumns) {
 			return &Error{File: p.metersFile, Line: line, Msg: fmt.Sprintf("%d columns", len(rec)), Hint: "columns: " + strings.Join(csvColumns, ",") + " (name and id required)"}
 		}
-		m := Meter{Line: line, Driver: "auto", Name: strings.TrimSpace(rec[0])}
+		// Clone: the record's strings share the reader's line buffer, which
+		// a hundred thousand meters would otherwise keep alive.
+		m := Meter{Line: line, Driver: "auto", Name: strings.Clone(strings.TrimSpace(rec[0]))}
 		if err := cp.csvMeter(&m, rec); err != nil {
 			return err
 		}
@@ -90,7 +92,7 @@ func (p *parser) csvMeter(m *Meter, rec []string) error {
 	case strings.EqualFold(id, "p1"):
 		m.ID = "p1"
 	case idRE.MatchString(id), titleRE.MatchString(id):
-		m.ID = strings.ToUpper(id)
+		m.ID = strings.Clone(strings.ToUpper(id))
 	default:
 		return bad("id", fmt.Sprintf("%q", id), "8 digits, 16 hex digits or p1")
 	}
@@ -101,7 +103,7 @@ func (p *parser) csvMeter(m *Meter, rec []string) error {
 		return ""
 	}
 	if s := col(2); s != "" {
-		m.Manufacturer = strings.ToUpper(s)
+		m.Manufacturer = strings.Clone(strings.ToUpper(s))
 		if _, ok := wmbus.ParseManufacturer(m.Manufacturer); !ok {
 			return bad("manufacturer", fmt.Sprintf("%q", s), "three letters, e.g. KAM")
 		}
@@ -116,7 +118,7 @@ func (p *parser) csvMeter(m *Meter, rec []string) error {
 		}
 	}
 	if s := col(5); s != "" {
-		m.Driver = s
+		m.Driver = strings.Clone(s)
 	}
 	if s := col(6); s != "" {
 		d, err := ParseDuration(s)

@@ -47,9 +47,10 @@ type decoder struct {
 	td        telegram.Decoder
 	p1dec     map[string]*p1.Decoder
 	ctrs      *dlms.Counters
-	byID      map[string][]*config.Meter
-	p1By      map[string]*config.Meter // by system title (upper hex)
-	p1Any     *config.Meter            // id "p1", or the only P1 meter
+	byID      map[string]*config.Meter   // the first meter of each id
+	byIDMore  map[string][]*config.Meter // further meters with the same id
+	p1By      map[string]*config.Meter   // by system title (upper hex)
+	p1Any     *config.Meter              // id "p1", or the only P1 meter
 	seed      maphash.Seed
 	// cur and prev are the dedup generations, cur begun at genStart.
 	cur, prev map[uint64]struct{}
@@ -62,7 +63,7 @@ type decoder struct {
 func newDecoder(opt Options) (*decoder, error) {
 	d := &decoder{
 		opt: opt, p1dec: map[string]*p1.Decoder{}, ctrs: &dlms.Counters{},
-		byID: map[string][]*config.Meter{}, p1By: map[string]*config.Meter{},
+		byID: map[string]*config.Meter{}, p1By: map[string]*config.Meter{},
 		seed: maphash.MakeSeed(), meters: map[string]*meterState{},
 		titles: map[string][8]byte{},
 	}
@@ -97,7 +98,7 @@ func (d *decoder) addMeter(cm config.Meter) {
 
 // index rebuilds the lookup tables from meterList.
 func (d *decoder) index() {
-	d.byID, d.p1By, d.p1Any = make(map[string][]*config.Meter, len(d.meterList)), map[string]*config.Meter{}, nil
+	d.byID, d.byIDMore, d.p1By, d.p1Any = make(map[string]*config.Meter, len(d.meterList)), nil, map[string]*config.Meter{}, nil
 	var p1s []*config.Meter
 	for _, m := range d.meterList {
 		switch {
@@ -107,8 +108,13 @@ func (d *decoder) index() {
 		case m.IsP1():
 			d.p1By[m.ID] = m
 			p1s = append(p1s, m)
-		default:
-			d.byID[m.ID] = append(d.byID[m.ID], m)
+		case d.byID[m.ID] == nil:
+			d.byID[m.ID] = m
+		default: // the same id from another manufacturer: rare
+			if d.byIDMore == nil {
+				d.byIDMore = map[string][]*config.Meter{}
+			}
+			d.byIDMore[m.ID] = append(d.byIDMore[m.ID], m)
 		}
 	}
 	if d.p1Any == nil && len(p1s) == 1 {
@@ -118,8 +124,15 @@ func (d *decoder) index() {
 
 // wmbusMeter finds the configured meter of a wM-Bus address.
 func (d *decoder) wmbusMeter(a wmbus.Address) *config.Meter {
-	ms := d.byID[a.IDString()]
-	for _, m := range ms {
+	id := a.IDString()
+	m := d.byID[id]
+	if m == nil {
+		return nil
+	}
+	if m.Manufacturer == "" || m.Manufacturer == a.ManufacturerCode() {
+		return m
+	}
+	for _, m := range d.byIDMore[id] {
 		if m.Manufacturer == "" || m.Manufacturer == a.ManufacturerCode() {
 			return m
 		}

@@ -231,3 +231,13 @@ func TestAddMeter(t *testing.T) {
 		t.Fatalf("%+v", evs)
 	}
 }
+
+// Two meters with the same id from different manufacturers each get their
+// own key.
+func TestSameIDTwoManufacturers(t *testing.T) {
+	meters := []config.Meter{{Name: "a", ID: "00000001", Manufacturer: "ELS", Key: key2}, {Name: "b", ID: "00000001", Manufacturer: "KAM", Key: key1}}
+	evs, _ := run(t, meters, nil, []Frame{{Frame: radio.Frame{Data: frame(t, 1, 5, 1, 0, 5, key1), Time: time.Now()}}})
+	if evs[0].Outcome != Decoded || evs[0].Meter != "b" {
+		t.Fatalf("%s %s %s", evs[0].Outcome, evs[0].Meter, evs[0].Err)
+	}
+}
