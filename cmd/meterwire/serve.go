@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -64,7 +65,7 @@ written, the store is closed.`,
 	}
 	f := cmd.Flags()
 	f.StringVarP(&o.config, "config", "c", "", "configuration file (none: demo mode)")
-	f.StringVar(&o.dataDir, "data-dir", "", "where the store and queues live (default: the configuration's data_dir, else "+config.DefaultDataDir()+")")
+	f.StringVar(&o.dataDir, "data-dir", "", "where the store and queues live (default: the configuration's data_dir, else "+config.DefaultDataDir()+"; demo mode: its demo subdirectory)")
 	f.StringVar(&o.listen, "listen", "", "HTTP address, overriding the configuration (default 127.0.0.1:8080)")
 	f.DurationVar(&o.every, "demo-every", 10*time.Second, "demo mode: how often each simulated meter transmits")
 	f.BoolVar(&o.stdout, "stdout", false, "also print every reading as a JSON line on stdout")
@@ -85,7 +86,8 @@ func runServe(ctx context.Context, stdout, stderr io.Writer, o *serveOpts) error
 	if o.config == "" {
 		dir := o.dataDir
 		if dir == "" {
-			dir = config.DefaultDataDir()
+			// The demo's history stays apart from a real installation's.
+			dir = filepath.Join(config.DefaultDataDir(), "demo")
 		}
 		cfg, demo = gateway.DemoConfig(dir)
 		demo.Every = o.every
