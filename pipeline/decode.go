@@ -177,7 +177,7 @@ func (d *decoder) decode(f Frame) Event {
 		ev.Hex = strings.ToUpper(hex.EncodeToString(f.Data))
 		return ev
 	}
-	if f.P1 || isP1(f.Data) {
+	if f.P1 || p1.IsUnit(f.Data) {
 		d.decodeP1(f, &ev)
 	} else {
 		d.decodeWMBus(f, &ev, h)
@@ -363,21 +363,6 @@ func printable(b []byte) string {
 		}
 	}
 	return string(b)
-}
-
-// isP1 reports whether raw is a P1 unit rather than an M-Bus frame.
-func isP1(raw []byte) bool {
-	switch {
-	case len(raw) == 0:
-		return false
-	case raw[0] == '/', raw[0] == dlms.HDLCFlag, raw[0] == 0x0F, raw[0] == dlms.GeneralBlockTransfer:
-		return true
-	case len(raw) > 1 && (raw[0] == dlms.GeneralGloCiphering || raw[0] == dlms.GeneralDedCiphering) && raw[1] == 8:
-		return true
-	case len(raw) > 6 && raw[0] == 0x68 && raw[3] == 0x68 && raw[6] <= 0x1F:
-		return true
-	}
-	return false
 }
 
 // loadState restores counters and compact formats.

@@ -8,7 +8,9 @@
 package pipeline
 
 import (
+	"encoding/json"
 	"errors"
+	"math"
 	"time"
 
 	"github.com/meterwire/meterwire/codec"
@@ -114,4 +116,41 @@ type Event struct {
 	Fields map[string]any
 	// Hex is the frame as received, hex (P1 text telegrams: the text).
 	Hex string
+}
+
+// Number returns a field value as a float64 when it is a finite number
+// (any integer or float type, or a json.Number); text, booleans, NaN and
+// infinities are not numbers.
+func Number(v any) (float64, bool) {
+	switch x := v.(type) {
+	case float64:
+		return x, !math.IsNaN(x) && !math.IsInf(x, 0)
+	case float32:
+		f := float64(x)
+		return f, !math.IsNaN(f) && !math.IsInf(f, 0)
+	case int:
+		return float64(x), true
+	case int8:
+		return float64(x), true
+	case int16:
+		return float64(x), true
+	case int32:
+		return float64(x), true
+	case int64:
+		return float64(x), true
+	case uint:
+		return float64(x), true
+	case uint8:
+		return float64(x), true
+	case uint16:
+		return float64(x), true
+	case uint32:
+		return float64(x), true
+	case uint64:
+		return float64(x), true
+	case json.Number:
+		f, err := x.Float64()
+		return f, err == nil && !math.IsNaN(f) && !math.IsInf(f, 0)
+	}
+	return 0, false
 }

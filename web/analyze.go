@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/meterwire/meterwire/codec"
-	"github.com/meterwire/meterwire/dlms"
 	"github.com/meterwire/meterwire/p1"
 	"github.com/meterwire/meterwire/telegram"
 	"github.com/meterwire/meterwire/wmbus"
@@ -89,7 +88,7 @@ func Analyze(input string, key, ak []byte) (*Analysis, error) {
 	pd := &p1.Decoder{Key: key, AK: ak}
 
 	unit := func(raw []byte) {
-		if looksP1(raw) {
+		if p1.IsUnit(raw) {
 			res, err := pd.Decode(raw)
 			switch {
 			case res == nil:
@@ -166,7 +165,7 @@ func Analyze(input string, key, ak []byte) (*Analysis, error) {
 	if err != nil {
 		return nil, err
 	}
-	if looksP1Stream(raw) {
+	if p1.IsFramed(raw) {
 		n := 0
 		for data := raw; len(data) > 0; {
 			adv, tok, _ := p1.Split(data, true)
@@ -251,29 +250,6 @@ func fits(b []byte, l codec.Layer) bool {
 		checked++
 	}
 	return checked > 0
-}
-
-// looksP1 reports whether raw is something a P1/customer port sends: a
-// DSMR telegram, a DLMS envelope, an HDLC frame, DLMS segments in wired
-// M-Bus frames (CI 0x00-0x1F, unlike M-Bus meter responses) or a plain
-// DLMS APDU (data-notification 0x0F, general-block-transfer).
-func looksP1(raw []byte) bool {
-	return looksP1Stream(raw) || len(raw) > 0 && (raw[0] == 0x0F || raw[0] == dlms.GeneralBlockTransfer)
-}
-
-// looksP1Stream reports whether raw starts with a framed P1 unit.
-func looksP1Stream(raw []byte) bool {
-	switch {
-	case len(raw) == 0:
-		return false
-	case raw[0] == '/', raw[0] == dlms.HDLCFlag:
-		return true
-	case len(raw) > 1 && (raw[0] == dlms.GeneralGloCiphering || raw[0] == dlms.GeneralDedCiphering) && raw[1] == 8:
-		return true
-	case len(raw) > 6 && raw[0] == 0x68 && raw[3] == 0x68 && raw[6] <= 0x1F:
-		return true
-	}
-	return false
 }
 
 // parseHex accepts hex with spaces, line breaks, underscores, colons, '|',

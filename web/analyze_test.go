@@ -79,14 +79,14 @@ func TestAnalyzeExamples(t *testing.T) {
 		raw, _ := hex.DecodeString(ex.hex)
 		var want any
 		switch {
-		case looksP1(raw) && len(a.Results) == 1:
+		case p1.IsUnit(raw) && len(a.Results) == 1:
 			d := &p1.Decoder{Key: key}
 			if raw[0] == '/' {
 				raw = []byte(strings.TrimSpace(string(raw)) + "\r\n")
 			}
 			res, err := d.Decode(raw)
 			want = res.Report(true, err)
-		case !looksP1(raw):
+		case !p1.IsUnit(raw):
 			d := &telegram.Decoder{}
 			if key != nil {
 				d.WMBus.Keys = wmbus.StaticKey(key)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"mime"
 	"net/http"
 	"net/url"
@@ -153,7 +152,7 @@ func (s *Server) view(c *config.Meter, name string, sum store.MeterSummary, stor
 		m.LastSeen = &ls
 	}
 	for k, v := range m.Values {
-		if _, ok := number(v); ok {
+		if _, ok := pipeline.Number(v); ok {
 			m.NumericFields = append(m.NumericFields, k)
 		}
 	}
@@ -183,32 +182,6 @@ func (s *Server) view(c *config.Meter, name string, sum store.MeterSummary, stor
 		m.Problems = append(m.Problems, MeterProblem{"never-heard", "not heard yet"})
 	}
 	return m
-}
-
-// number returns v as a float64 if it is a number.
-func number(v any) (float64, bool) {
-	switch x := v.(type) {
-	case float64:
-		return x, !math.IsNaN(x) && !math.IsInf(x, 0)
-	case float32:
-		return float64(x), true
-	case int:
-		return float64(x), true
-	case int64:
-		return float64(x), true
-	case int32:
-		return float64(x), true
-	case uint64:
-		return float64(x), true
-	case uint32:
-		return float64(x), true
-	case uint8:
-		return float64(x), true
-	case json.Number:
-		f, err := x.Float64()
-		return f, err == nil
-	}
-	return 0, false
 }
 
 func (s *Server) meters(w http.ResponseWriter, r *http.Request) {

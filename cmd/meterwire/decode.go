@@ -303,28 +303,8 @@ func decodeLines(data []byte, f func(string)) {
 	}
 }
 
-// isP1 reports whether raw is something a P1/customer port sends: a DSMR
-// telegram, a DLMS envelope, an HDLC frame, DLMS segments in wired M-Bus
-// frames (CI 0x00-0x1F, unlike M-Bus meter responses), or a plain DLMS APDU
-// (data-notification 0F, general-block-transfer E0).
-func isP1(raw []byte) bool {
-	return isP1Stream(raw) || len(raw) > 0 && (raw[0] == 0x0F || raw[0] == dlms.GeneralBlockTransfer)
-}
-
-// isP1Stream reports whether raw starts with a framed P1 unit.
-func isP1Stream(raw []byte) bool {
-	switch {
-	case len(raw) == 0:
-		return false
-	case raw[0] == '/', raw[0] == dlms.HDLCFlag:
-		return true
-	case len(raw) > 1 && (raw[0] == dlms.GeneralGloCiphering || raw[0] == dlms.GeneralDedCiphering) && raw[1] == 8:
-		return true
-	case len(raw) > 6 && raw[0] == 0x68 && raw[3] == 0x68 && raw[6] <= 0x1F:
-		return true
-	}
-	return false
-}
+// isP1 and isP1Stream: see p1.IsUnit and p1.IsFramed.
+var isP1, isP1Stream = p1.IsUnit, p1.IsFramed
 
 // looksLikeP1Stream reports whether stdin holds P1 telegrams as text (or raw
 // frames) rather than hex lines.

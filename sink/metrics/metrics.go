@@ -121,29 +121,15 @@ func (m *Metrics) Write(_ context.Context, evs []pipeline.Event) error {
 	return nil
 }
 
+// number is a field's numeric value; booleans count as 0 and 1.
 func number(v any) (float64, bool) {
-	switch x := v.(type) {
-	case float64:
-		return x, true
-	case float32:
-		return float64(x), true
-	case int:
-		return float64(x), true
-	case int64:
-		return float64(x), true
-	case uint64:
-		return float64(x), true
-	case uint32:
-		return float64(x), true
-	case int32:
-		return float64(x), true
-	case bool:
-		if x {
+	if b, ok := v.(bool); ok {
+		if b {
 			return 1, true
 		}
 		return 0, true
 	}
-	return 0, false
+	return pipeline.Number(v)
 }
 
 // Silent lists the configured meters not heard within their expected

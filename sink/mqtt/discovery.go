@@ -206,7 +206,7 @@ func (s *Sink) announce(ev *pipeline.Event, name string, key uint32) error {
 	}
 	var pending []string
 	for k, v := range ev.Fields {
-		if n.has(k) || !numeric(v) || !validField(k) || reserved[k] {
+		if n.has(k) || !isNumber(v) || !validField(k) || reserved[k] {
 			continue
 		}
 		pending = append(pending, k)
@@ -295,14 +295,6 @@ func model(ev *pipeline.Event) string {
 	return ev.Kind
 }
 
-func numeric(v any) bool {
-	switch v.(type) {
-	case float64, float32, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, json.Number:
-		return true
-	}
-	return false
-}
-
 // validField accepts the field names that can be a topic level, an entity
 // id part and a template attribute as they are.
 func validField(k string) bool {
@@ -340,4 +332,11 @@ func fieldTitle(field string) string {
 		s = strings.ToUpper(s[:1]) + s[1:]
 	}
 	return s
+}
+
+// isNumber reports whether a field value is a number (discovery announces
+// numeric fields only).
+func isNumber(v any) bool {
+	_, ok := pipeline.Number(v)
+	return ok
 }
