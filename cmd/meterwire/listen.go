@@ -126,16 +126,8 @@ func runListen(ctx context.Context, stdout, stderr io.Writer, dev string, o *lis
 	if o.fleetKeys {
 		fd.addFleetKeys()
 	}
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	ctx, stop := signalContext(ctx)
+	ctx, stop := runContext(ctx, o.duration)
 	defer stop()
-	if o.duration > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, o.duration)
-		defer cancel()
-	}
 	var logf func(string, ...any)
 	if !o.quiet {
 		logf = func(format string, args ...any) { fmt.Fprintf(stderr, "meterwire: "+format+"\n", args...) }

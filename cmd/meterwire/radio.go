@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -62,6 +63,20 @@ func startDevice(ctx context.Context, d radio.Device, logf func(string, ...any))
 		return nil, fmt.Errorf("%s: not connected: %v", d.Raw, err)
 	}
 	return r, nil
+}
+
+// runContext is the context of a long-running command: it ends on SIGINT
+// or SIGTERM, and after d when d > 0. ctx may be nil.
+func runContext(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, stop := signalContext(ctx)
+	if d <= 0 {
+		return ctx, stop
+	}
+	ctx, cancel := context.WithTimeout(ctx, d)
+	return ctx, func() { cancel(); stop() }
 }
 
 // signalContext ends on SIGINT or SIGTERM.

@@ -72,16 +72,8 @@ func runSimulate(ctx context.Context, stdout, stderr io.Writer, o *simulateOpts)
 	if o.every <= 0 {
 		return fmt.Errorf("--every must be positive")
 	}
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	ctx, stop := signalContext(ctx)
+	ctx, stop := runContext(ctx, o.duration)
 	defer stop()
-	if o.duration > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, o.duration)
-		defer cancel()
-	}
 	f := fleet.Default()
 	air := sim.NewAir()
 	var dev sim.Device
