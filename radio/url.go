@@ -180,9 +180,15 @@ func ParseDevice(s string) (Device, error) {
 			return Device{}, deviceErr(s, "bad port "+strconv.Quote(port)+"; want 1-65535")
 		}
 	case d.Kind == KindRTLWMBus:
-		if rest != "" {
-			return Device{}, deviceErr(s, "rtlwmbus takes no path; it reads stdin, or runs ?cmd=...")
+		// rtlwmbus: or rtlwmbus:stdin reads stdin; rtlwmbus:FILE a file of
+		// rtl_wmbus lines; ?cmd= runs the command instead.
+		if rest != "" && query != "" && strings.Contains(query, "cmd=") {
+			return Device{}, deviceErr(s, "give rtlwmbus either a file (or stdin) or ?cmd=..., not both")
 		}
+		if rest == "stdin" || rest == "-" {
+			rest = ""
+		}
+		d.Path = rest
 	default:
 		if rest == "" {
 			return Device{}, deviceErr(s, "missing path; write "+d.Kind+":/dev/ttyUSB0 (or a file, or stdin)")

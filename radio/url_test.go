@@ -27,6 +27,8 @@ func TestParseDevice(t *testing.T) {
 		{"amb8465:/dev/ttyUSB0?mode=s1-m", serial("amb8465", "/dev/ttyUSB0", ModeS1m, 9600, 8, "none", 1), ""},
 		{"cul:/dev/ttyACM0", serial("cul", "/dev/ttyACM0", ModeUnknown, 38400, 8, "none", 1), ""},
 		{"rtlwmbus:", Device{Kind: "rtlwmbus"}, ""},
+		{"rtlwmbus:stdin", Device{Kind: "rtlwmbus"}, "rtlwmbus:"},
+		{"rtlwmbus:capture.txt", Device{Kind: "rtlwmbus", Path: "capture.txt"}, ""},
 		{"rtlwmbus:?cmd=rtl_sdr+-f+868.95M+-s+1.6e6+-+%7C+rtl_wmbus", Device{Kind: "rtlwmbus", Params: url.Values{"cmd": {"rtl_sdr -f 868.95M -s 1.6e6 - | rtl_wmbus"}}}, ""},
 		{"hex:stdin", Device{Kind: "hex", Path: "stdin"}, ""},
 		{"hex:frames.txt", Device{Kind: "hex", Path: "frames.txt"}, ""},
@@ -104,7 +106,7 @@ func TestParseDeviceErrors(t *testing.T) {
 		{"p1:/dev/ttyUSB0?format=8N", "bad format"},
 		{"p1:/dev/ttyUSB0?preset=dsmr9", "valid presets"},
 		{"telit:/dev/ttyUSB0?preset=dsmr4", "unknown option"},
-		{"rtlwmbus:/dev/x", "takes no path"},
+		{"rtlwmbus:/tmp/x?cmd=rtl_wmbus", "not both"},
 		{"telit:/dev/ttyUSB0?mode=%zz", "bad options"},
 	}
 	for _, tt := range tests {

@@ -44,29 +44,31 @@ func waitText(t *testing.T, b *syncBuffer, text string, timeout time.Duration) {
 	}
 }
 
-// The simulated fleet as hex lines decodes with --fleet-keys, every
-// telegram of it.
-func TestSimulateHexIntoListen(t *testing.T) {
-	out, errs, code := run(t, "", "simulate", "--device", "hex", "--every", "50ms", "--for", "700ms")
-	if code != 0 || strings.Count(out, "\n") < 5 {
-		t.Fatalf("simulate: %d %q %s", code, out, errs)
-	}
-	file := filepath.Join(t.TempDir(), "frames.hex")
-	os.WriteFile(file, []byte(out), 0o600)
-	out, errs, code = run(t, "", "listen", "hex:"+file, "--fleet-keys", "--json", "--quiet")
-	if code != 0 {
-		t.Fatalf("listen: %d %s", code, errs)
-	}
-	lines := strings.Split(strings.TrimSpace(out), "\n")
-	for _, l := range lines {
-		var r struct {
-			Decoded struct {
-				Security struct{ Status string }
-				Fields   map[string]any
-			}
+// The simulated fleet as hex lines and as rtl_wmbus lines decodes with
+// --fleet-keys, every telegram of it.
+func TestSimulateLinesIntoListen(t *testing.T) {
+	for _, kind := range []string{"hex", "rtlwmbus"} {
+		out, errs, code := run(t, "", "simulate", "--device", kind, "--every", "50ms", "--for", "700ms")
+		if code != 0 || strings.Count(out, "\n") < 5 {
+			t.Fatalf("simulate %s: %d %q %s", kind, code, out, errs)
 		}
-		if err := json.Unmarshal([]byte(l), &r); err != nil || (r.Decoded.Security.Status != "decrypted" && r.Decoded.Security.Status != "plain") || len(r.Decoded.Fields) == 0 {
-			t.Fatalf("%v: %s", err, l)
+		file := filepath.Join(t.TempDir(), "frames.txt")
+		os.WriteFile(file, []byte(out), 0o600)
+		out, errs, code = run(t, "", "listen", kind+":"+file, "--fleet-keys", "--json", "--quiet")
+		if code != 0 {
+			t.Fatalf("listen %s: %d %s", kind, code, errs)
+		}
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		for _, l := range lines {
+			var r struct {
+				Decoded struct {
+					Security struct{ Status string }
+					Fields   map[string]any
+				}
+			}
+			if err := json.Unmarshal([]byte(l), &r); err != nil || (r.Decoded.Security.Status != "decrypted" && r.Decoded.Security.Status != "plain") || len(r.Decoded.Fields) == 0 {
+				t.Fatalf("%s: %v: %s", kind, err, l)
+			}
 		}
 	}
 	if _, _, code := run(t, "", "simulate", "--device", "telit"); code == 0 {

@@ -141,7 +141,7 @@ func simulateLines(ctx context.Context, stdout io.Writer, f *fleet.Fleet, air *s
 				line = strings.ToUpper(hex.EncodeToString(p.Frame.Data))
 			} else {
 				var err error
-				if line, err = rtlwmbus.FormatLine(rtlwmbus.Line{Mode: p.Frame.Mode, ModeText: p.Frame.Mode.String(), CRCOK: true, Time: p.Frame.Time, Frame: p.Frame.Data}); err != nil {
+				if line, err = rtlwmbus.FormatLine(rtlwmbus.Line{Mode: p.Frame.Mode, ModeText: p.Frame.Mode.String(), CRCOK: true, ThreeOfSix: true, Time: p.Frame.Time, Frame: p.Frame.Data}); err != nil {
 					continue
 				}
 			}

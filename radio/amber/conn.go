@@ -2,18 +2,16 @@ package amber
 
 import (
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
-	"fmt"
 	"io"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/meterwire/meterwire/codec"
 	"github.com/meterwire/meterwire/radio"
+	"github.com/meterwire/meterwire/radio/internal/hostlink"
 )
 
 // Errors a Conn returns; RequestError wraps the first three.
@@ -41,24 +39,7 @@ type RequestError struct {
 }
 
 func (e *RequestError) Error() string {
-	var b strings.Builder
-	b.WriteString("amber: ")
-	b.WriteString(e.Op)
-	b.WriteString(": ")
-	b.WriteString(e.Err.Error())
-	if e.Status >= 0 {
-		fmt.Fprintf(&b, ", status 0x%02X", e.Status)
-	}
-	if e.Detail != "" {
-		b.WriteString(", ")
-		b.WriteString(e.Detail)
-	}
-	if e.Reply != nil {
-		b.WriteString(" (reply ")
-		b.WriteString(strings.ToUpper(hex.EncodeToString(e.Reply)))
-		b.WriteString(")")
-	}
-	return b.String()
+	return hostlink.RequestErrorString("amber", e.Op, e.Err, e.Status, e.Detail, e.Reply)
 }
 
 // Unwrap returns Err.
@@ -93,8 +74,7 @@ type Options struct {
 // Conn drives an AMB8465 (or AMB8426-M / Metis) on an open port. It
 // implements radio.Conn.
 type Conn struct {
-	port io.ReadWriteCloser
-	opt  Options
+	opt Options
 
 	mode        atomic.Uint32 // radio.LinkMode frames are tagged with
 	transparent atomic.Bool   // the module outputs frames transparently
@@ -103,15 +83,7 @@ type Conn struct {
 	serial      []byte
 	resets      int
 
-	frames chan radio.Frame
-	resp   chan Command
-	closed chan struct{}
-	done   chan struct{}
-	err    error
-
-	reqMu     sync.Mutex
-	closeOnce sync.Once
-	closeErr  error
+	link *hostlink.Link[Command] // read loop, requests, closing
 }
 
 // NewConn configures the module on port as d asks (link mode d.Mode,
@@ -138,27 +110,16 @@ func Open(port io.ReadWriteCloser, opt Options) (*Conn, error) {
 			return nil, err
 		}
 	}
-	if opt.Timeout <= 0 {
-		opt.Timeout = time.Second
-	}
-	if opt.Gap <= 0 {
-		opt.Gap = 100 * time.Millisecond
-	}
-	if opt.Queue <= 0 {
-		opt.Queue = 64
-	}
-	c := &Conn{
-		port:   port,
-		opt:    opt,
-		frames: make(chan radio.Frame, opt.Queue),
-		resp:   make(chan Command, 8),
-		closed: make(chan struct{}),
-		done:   make(chan struct{}),
-	}
+	c := &Conn{opt: opt}
 	c.mode.Store(uint32(opt.Mode))
-	go c.readLoop()
+	c.link = hostlink.Open(port, hostlink.Config[Command]{
+		Name: "amber", Closed: ErrClosed,
+		Timeout: opt.Timeout, Gap: opt.Gap, Queue: opt.Queue,
+		Next:     c.next,
+		TimedOut: timedOut,
+	})
 	if err := c.configure(setMode); err != nil {
-		c.stop()
+		c.link.Close()
 		return nil, err
 	}
 	return c, nil
@@ -275,26 +236,7 @@ func (c *Conn) Mode() radio.LinkMode { return radio.LinkMode(c.mode.Load()) }
 // timestamp) set. It returns the port's error (wrapped) once the frames
 // read before the port failed have been returned, and ErrClosed after
 // Close.
-func (c *Conn) Receive() (radio.Frame, error) {
-	select {
-	case f := <-c.frames:
-		return f, nil
-	case <-c.closed:
-		return radio.Frame{}, ErrClosed
-	case <-c.done:
-		select {
-		case f := <-c.frames:
-			return f, nil
-		default:
-		}
-		select {
-		case <-c.closed:
-			return radio.Frame{}, ErrClosed
-		default:
-		}
-		return radio.Frame{}, c.err
-	}
-}
+func (c *Conn) Receive() (radio.Frame, error) { return c.link.Receive() }
 
 // Send transmits frame (L first, no CRCs; the module computes L and the
 // CRCs) with CMD_DATA_REQ and waits for CMD_DATA_CNF.
@@ -307,187 +249,69 @@ func (c *Conn) Send(frame []byte) error {
 }
 
 // Close closes the port; Receive and Send return ErrClosed.
-func (c *Conn) Close() error {
-	c.stop()
-	return c.closeErr
-}
-
-func (c *Conn) stop() {
-	c.closeOnce.Do(func() {
-		close(c.closed)
-		c.closeErr = c.port.Close()
-		<-c.done
-	})
-}
+func (c *Conn) Close() error { return c.link.Close() }
 
 // request writes req and waits for its confirmation (command | CNF). With
 // status, a non-zero first payload byte is a refusal (an empty payload
 // counts as success).
 func (c *Conn) request(op string, req Command, status bool) (Command, error) {
-	c.reqMu.Lock()
-	defer c.reqMu.Unlock()
-	select {
-	case <-c.closed:
-		return Command{}, ErrClosed
+	m, err := c.link.Request(op, Encode(req), func(m Command) bool { return m.Cmd == req.Cmd|CNF })
+	if err != nil {
+		return Command{}, err
+	}
+	if status && len(m.Payload) > 0 && m.Payload[0] != 0 {
+		return m, &RequestError{Op: op, Status: int(m.Payload[0]), Reply: Encode(m), Err: ErrRefused}
+	}
+	return m, nil
+}
+
+func timedOut(op string, waited time.Duration) error {
+	return &RequestError{Op: op, Status: -1, Detail: "waited " + waited.String(), Err: ErrTimeout}
+}
+
+// next splits the next token off buf for the link, as the module outputs
+// them now (commands, or transparent frames with or without RSSI):
+// received frames are tagged with the link mode and the time,
+// confirmations are answers and other commands are dropped.
+func (c *Conn) next(buf []byte, atEOF bool) (int, hostlink.Event[Command]) {
+	var ev hostlink.Event[Command]
+	var adv int
+	var tok []byte
+	rssi := c.rssi.Load()
+	switch {
+	case !c.transparent.Load():
+		adv, tok, _ = Split(buf, atEOF)
+	case rssi:
+		adv, tok, _ = SplitTransparent(buf, atEOF)
 	default:
+		adv, tok, _ = SplitTransparentNoRSSI(buf, atEOF)
 	}
-	for drained := false; !drained; {
-		select {
-		case <-c.resp:
-		default:
-			drained = true
-		}
+	if tok == nil {
+		return adv, ev
 	}
-	if _, err := c.port.Write(Encode(req)); err != nil {
-		return Command{}, fmt.Errorf("amber: %s: write: %w", op, err)
-	}
-	timer := time.NewTimer(c.opt.Timeout)
-	defer timer.Stop()
-	for {
-		select {
-		case m := <-c.resp:
-			if m.Cmd != req.Cmd|CNF {
-				continue
-			}
-			if status && len(m.Payload) > 0 && m.Payload[0] != 0 {
-				return m, &RequestError{Op: op, Status: int(m.Payload[0]), Reply: Encode(m), Err: ErrRefused}
-			}
-			return m, nil
-		case <-timer.C:
-			return Command{}, &RequestError{Op: op, Status: -1, Detail: "waited " + c.opt.Timeout.String(), Err: ErrTimeout}
-		case <-c.closed:
-			return Command{}, ErrClosed
-		case <-c.done:
-			return Command{}, fmt.Errorf("amber: %s: %w", op, c.err)
-		}
-	}
-}
-
-type chunk struct {
-	b   []byte
-	err error
-}
-
-func (c *Conn) readLoop() {
-	defer close(c.done)
-	chunks := make(chan chunk)
-	go func() {
-		idle := 0
-		for {
-			b := make([]byte, 512)
-			n, err := c.port.Read(b)
-			if n == 0 && err == nil {
-				if idle++; idle < 100 {
-					continue
-				}
-				err = io.ErrNoProgress
-			}
-			idle = 0
-			select {
-			case chunks <- chunk{b[:n], err}:
-			case <-c.closed:
-				return
-			}
-			if err != nil {
-				return
-			}
-		}
-	}()
-	var buf []byte
-	gap := time.NewTimer(c.opt.Gap)
-	gap.Stop()
-	defer gap.Stop()
-	for {
-		select {
-		case ch := <-chunks:
-			buf = append(buf, ch.b...)
-			var ok bool
-			if buf, ok = c.process(buf, false); !ok {
-				c.err = ErrClosed
-				return
-			}
-			if ch.err != nil {
-				c.err = fmt.Errorf("amber: read: %w", ch.err)
-				return
-			}
-			if len(buf) > 0 {
-				gap.Reset(c.opt.Gap)
-			} else {
-				gap.Stop()
-			}
-		case <-gap.C:
-			var ok bool
-			if buf, ok = c.process(buf, true); !ok {
-				c.err = ErrClosed
-				return
-			}
-		case <-c.closed:
-			c.err = ErrClosed
-			return
-		}
-	}
-}
-
-// process dispatches every token in buf and returns what is left.
-func (c *Conn) process(buf []byte, atEOF bool) ([]byte, bool) {
-	off := 0
-	for off < len(buf) {
-		var adv int
-		var tok []byte
-		rssi := c.rssi.Load()
-		switch {
-		case !c.transparent.Load():
-			adv, tok, _ = Split(buf[off:], atEOF)
-		case rssi:
-			adv, tok, _ = SplitTransparent(buf[off:], atEOF)
-		default:
-			adv, tok, _ = SplitTransparentNoRSSI(buf[off:], atEOF)
-		}
-		if adv == 0 {
-			break
-		}
-		off += adv
-		if tok == nil {
-			continue
-		}
-		if !c.dispatch(tok, rssi) {
-			return buf, false
-		}
-	}
-	return append(buf[:0], buf[off:]...), true
-}
-
-func (c *Conn) dispatch(tok []byte, rssi bool) bool {
 	var f radio.Frame
 	var err error
 	if tok[0] == SOF {
 		var m Command
 		if m, _, err = Decode(tok); err != nil {
-			return true
+			return adv, ev
 		}
 		if m.Cmd != CmdDataInd {
 			if m.Cmd&CNF != 0 {
 				m.Payload = append([]byte(nil), m.Payload...)
-				select {
-				case c.resp <- m:
-				default:
-				}
+				ev.Kind, ev.Answer = hostlink.Answer, m
 			}
-			return true
+			return adv, ev
 		}
 		f, err = FrameFromIndication(m, rssi)
 	} else {
 		f, _, err = parseTransparent(tok, rssi)
 	}
 	if err != nil {
-		return true
+		return adv, ev
 	}
 	f.Mode = radio.LinkMode(c.mode.Load())
 	f.Time = time.Now()
-	select {
-	case c.frames <- f:
-		return true
-	case <-c.closed:
-		return false
-	}
+	ev.Kind, ev.Frame = hostlink.Received, f
+	return adv, ev
 }

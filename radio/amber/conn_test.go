@@ -1,7 +1,6 @@
 package amber_test
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"net"
@@ -12,30 +11,14 @@ import (
 	"github.com/meterwire/meterwire/codec"
 	"github.com/meterwire/meterwire/radio"
 	"github.com/meterwire/meterwire/radio/amber"
+	"github.com/meterwire/meterwire/radio/internal/hostlink/hostlinktest"
 )
 
 // fakeModule answers the driver's commands over an in-memory pipe with what
 // respond returns.
 func fakeModule(t *testing.T, respond func(c amber.Command) [][]byte) (host, dev net.Conn) {
 	t.Helper()
-	host, dev = net.Pipe()
-	go func() {
-		sc := bufio.NewScanner(dev)
-		sc.Split(amber.Split)
-		for sc.Scan() {
-			c, _, err := amber.Decode(sc.Bytes())
-			if err != nil {
-				continue
-			}
-			for _, b := range respond(c) {
-				if _, err := dev.Write(b); err != nil {
-					return
-				}
-			}
-		}
-	}()
-	t.Cleanup(func() { host.Close(); dev.Close() })
-	return host, dev
+	return hostlinktest.FakeModule(t, amber.Split, amber.Decode, respond)
 }
 
 // module has command output and RSSI on already; set-mode answers with

@@ -1,17 +1,15 @@
 package imst
 
 import (
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/meterwire/meterwire/codec"
 	"github.com/meterwire/meterwire/radio"
+	"github.com/meterwire/meterwire/radio/internal/hostlink"
 )
 
 // Errors a Conn returns; RequestError wraps the first two.
@@ -40,24 +38,7 @@ type RequestError struct {
 }
 
 func (e *RequestError) Error() string {
-	var b strings.Builder
-	b.WriteString("imst: ")
-	b.WriteString(e.Op)
-	b.WriteString(": ")
-	b.WriteString(e.Err.Error())
-	if e.Status >= 0 {
-		fmt.Fprintf(&b, ", status 0x%02X", e.Status)
-	}
-	if e.Detail != "" {
-		b.WriteString(", ")
-		b.WriteString(e.Detail)
-	}
-	if e.Reply != nil {
-		b.WriteString(" (reply ")
-		b.WriteString(strings.ToUpper(hex.EncodeToString(e.Reply)))
-		b.WriteString(")")
-	}
-	return b.String()
+	return hostlink.RequestErrorString("imst", e.Op, e.Err, e.Status, e.Detail, e.Reply)
 }
 
 // Unwrap returns Err.
@@ -92,20 +73,10 @@ type Options struct {
 // Conn drives an iM871A (or iM170A) on an open port. It implements
 // radio.Conn.
 type Conn struct {
-	port io.ReadWriteCloser
 	opt  Options
 	mode atomic.Uint32 // radio.LinkMode frames are tagged with
 	info DeviceInfo
-
-	frames chan radio.Frame
-	resp   chan Message
-	closed chan struct{} // closed by Close
-	done   chan struct{} // closed when the read loop ends
-	err    error         // why the read loop ended; read after done
-
-	reqMu     sync.Mutex // one request at a time
-	closeOnce sync.Once
-	closeErr  error
+	link *hostlink.Link[Message] // read loop, requests, closing
 }
 
 // NewConn configures the module on port as d asks (link mode d.Mode, RSSI
@@ -135,27 +106,16 @@ func Open(port io.ReadWriteCloser, opt Options) (*Conn, error) {
 		}
 		linkValue = v
 	}
-	if opt.Timeout <= 0 {
-		opt.Timeout = time.Second
-	}
-	if opt.Gap <= 0 {
-		opt.Gap = 100 * time.Millisecond
-	}
-	if opt.Queue <= 0 {
-		opt.Queue = 64
-	}
-	c := &Conn{
-		port:   port,
-		opt:    opt,
-		frames: make(chan radio.Frame, opt.Queue),
-		resp:   make(chan Message, 8),
-		closed: make(chan struct{}),
-		done:   make(chan struct{}),
-	}
+	c := &Conn{opt: opt}
 	c.mode.Store(uint32(opt.Mode))
-	go c.readLoop()
+	c.link = hostlink.Open(port, hostlink.Config[Message]{
+		Name: "imst", Closed: ErrClosed,
+		Timeout: opt.Timeout, Gap: opt.Gap, Queue: opt.Queue,
+		Next:     c.next,
+		TimedOut: timedOut,
+	})
 	if err := c.configure(linkValue); err != nil {
-		c.stop()
+		c.link.Close()
 		return nil, err
 	}
 	return c, nil
@@ -220,26 +180,7 @@ func (c *Conn) Mode() radio.LinkMode { return radio.LinkMode(c.mode.Load()) }
 // dBm, Mode and Time set. It returns the port's error (wrapped) once the
 // frames read before the port failed have been returned, and ErrClosed
 // after Close.
-func (c *Conn) Receive() (radio.Frame, error) {
-	select {
-	case f := <-c.frames:
-		return f, nil
-	case <-c.closed:
-		return radio.Frame{}, ErrClosed
-	case <-c.done:
-		select {
-		case f := <-c.frames:
-			return f, nil
-		default:
-		}
-		select {
-		case <-c.closed:
-			return radio.Frame{}, ErrClosed
-		default:
-		}
-		return radio.Frame{}, c.err
-	}
-}
+func (c *Conn) Receive() (radio.Frame, error) { return c.link.Receive() }
 
 // Send transmits frame (L first, no CRCs; the module computes L and the
 // CRCs) in the configured link mode and waits for the module's
@@ -253,181 +194,59 @@ func (c *Conn) Send(frame []byte) error {
 }
 
 // Close closes the port; Receive and Send return ErrClosed.
-func (c *Conn) Close() error {
-	c.stop()
-	return c.closeErr
-}
-
-func (c *Conn) stop() {
-	c.closeOnce.Do(func() {
-		close(c.closed)
-		c.closeErr = c.port.Close()
-		<-c.done
-	})
-}
+func (c *Conn) Close() error { return c.link.Close() }
 
 // request writes req and waits for its response (same endpoint, message
 // id + 1). With status, a non-zero first payload byte is a refusal (an
 // empty payload counts as success).
 func (c *Conn) request(op string, req Message, status bool) (Message, error) {
-	c.reqMu.Lock()
-	defer c.reqMu.Unlock()
-	select {
-	case <-c.closed:
-		return Message{}, ErrClosed
-	default:
+	m, err := c.link.Request(op, Encode(req), func(m Message) bool {
+		return m.Endpoint == req.Endpoint && m.ID == req.ID+1
+	})
+	if err != nil {
+		return Message{}, err
 	}
-	for drained := false; !drained; { // answers to requests that timed out
-		select {
-		case <-c.resp:
-		default:
-			drained = true
-		}
+	if status && len(m.Payload) > 0 && m.Payload[0] != 0 {
+		return m, &RequestError{Op: op, Status: int(m.Payload[0]), Reply: Encode(m), Err: ErrRefused}
 	}
-	if _, err := c.port.Write(Encode(req)); err != nil {
-		return Message{}, fmt.Errorf("imst: %s: write: %w", op, err)
-	}
-	timer := time.NewTimer(c.opt.Timeout)
-	defer timer.Stop()
-	for {
-		select {
-		case m := <-c.resp:
-			if m.Endpoint != req.Endpoint || m.ID != req.ID+1 {
-				continue
-			}
-			if status && len(m.Payload) > 0 && m.Payload[0] != 0 {
-				return m, &RequestError{Op: op, Status: int(m.Payload[0]), Reply: Encode(m), Err: ErrRefused}
-			}
-			return m, nil
-		case <-timer.C:
-			return Message{}, &RequestError{Op: op, Status: -1, Detail: "waited " + c.opt.Timeout.String(), Err: ErrTimeout}
-		case <-c.closed:
-			return Message{}, ErrClosed
-		case <-c.done:
-			return Message{}, fmt.Errorf("imst: %s: %w", op, c.err)
-		}
-	}
+	return m, nil
 }
 
-type chunk struct {
-	b   []byte
-	err error
+func timedOut(op string, waited time.Duration) error {
+	return &RequestError{Op: op, Status: -1, Detail: "waited " + waited.String(), Err: ErrTimeout}
 }
 
-// readLoop reads the port, splits the stream into messages and hands
-// frames to Receive and responses to request.
-func (c *Conn) readLoop() {
-	defer close(c.done)
-	chunks := make(chan chunk)
-	go func() {
-		idle := 0
-		for {
-			b := make([]byte, 512)
-			n, err := c.port.Read(b)
-			if n == 0 && err == nil {
-				if idle++; idle < 100 {
-					continue
-				}
-				err = io.ErrNoProgress
-			}
-			idle = 0
-			select {
-			case chunks <- chunk{b[:n], err}:
-			case <-c.closed:
-				return
-			}
-			if err != nil {
-				return
-			}
-		}
-	}()
-	var buf []byte
-	gap := time.NewTimer(c.opt.Gap)
-	gap.Stop()
-	defer gap.Stop()
-	for {
-		select {
-		case ch := <-chunks:
-			buf = append(buf, ch.b...)
-			var ok bool
-			if buf, ok = c.process(buf, false); !ok {
-				c.err = ErrClosed
-				return
-			}
-			if ch.err != nil {
-				c.err = fmt.Errorf("imst: read: %w", ch.err)
-				return
-			}
-			if len(buf) > 0 {
-				gap.Reset(c.opt.Gap)
-			} else {
-				gap.Stop()
-			}
-		case <-gap.C:
-			var ok bool
-			if buf, ok = c.process(buf, true); !ok {
-				c.err = ErrClosed
-				return
-			}
-		case <-c.closed:
-			c.err = ErrClosed
-			return
-		}
+// next splits the next message off buf for the link: received frames are
+// tagged with the link mode and the time, the AES decryption error
+// indication (never asked for: the driver registers no keys) is dropped and
+// every other message is taken for a response.
+func (c *Conn) next(buf []byte, atEOF bool) (int, hostlink.Event[Message]) {
+	var ev hostlink.Event[Message]
+	adv, tok, _ := Split(buf, atEOF)
+	if tok == nil {
+		return adv, ev
 	}
-}
-
-// process dispatches every message in buf and returns what is left (an
-// incomplete message). atEOF gives up on incomplete messages. It returns
-// false when the connection was closed while a frame waited for room.
-func (c *Conn) process(buf []byte, atEOF bool) ([]byte, bool) {
-	off := 0
-	for off < len(buf) {
-		adv, tok, _ := Split(buf[off:], atEOF)
-		if adv == 0 {
-			break
-		}
-		off += adv
-		if tok == nil {
-			continue
-		}
-		m, _, err := Decode(tok)
-		if err != nil {
-			continue
-		}
-		if !c.dispatch(m) {
-			return buf, false
-		}
+	m, _, err := Decode(tok)
+	if err != nil {
+		return adv, ev
 	}
-	return append(buf[:0], buf[off:]...), true
-}
-
-func (c *Conn) dispatch(m Message) bool {
 	now := time.Now()
 	switch {
 	case m.Endpoint == EndpointRadioLink && m.ID == RadioLinkWMBusMsgInd:
 		f, err := FrameFromIndication(m)
 		if err != nil {
-			return true
+			return adv, ev
 		}
 		f.Mode = radio.LinkMode(c.mode.Load())
 		f.Time = now
 		if m.HasTimestamp && c.opt.DeviceTime != nil {
 			f.Time = c.opt.DeviceTime(m.Timestamp)
 		}
-		select {
-		case c.frames <- f:
-			return true
-		case <-c.closed:
-			return false
-		}
+		ev.Kind, ev.Frame = hostlink.Received, f
 	case m.Endpoint == EndpointDevMgmt && m.ID == DevMgmtAESDecErrorInd:
-		return true // not asked for: the driver registers no keys
 	default:
 		m.Payload = append([]byte(nil), m.Payload...)
-		select {
-		case c.resp <- m:
-		default: // nobody waits this long for it
-		}
-		return true
+		ev.Kind, ev.Answer = hostlink.Answer, m
 	}
+	return adv, ev
 }

@@ -1,7 +1,6 @@
 package imst_test
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"net"
@@ -12,30 +11,14 @@ import (
 	"github.com/meterwire/meterwire/codec"
 	"github.com/meterwire/meterwire/radio"
 	"github.com/meterwire/meterwire/radio/imst"
+	"github.com/meterwire/meterwire/radio/internal/hostlink/hostlinktest"
 )
 
 // fakeModule answers the driver's requests over an in-memory pipe with
 // what respond returns (raw bytes, so tests can send anything).
 func fakeModule(t *testing.T, respond func(m imst.Message) [][]byte) (host, dev net.Conn) {
 	t.Helper()
-	host, dev = net.Pipe()
-	go func() {
-		sc := bufio.NewScanner(dev)
-		sc.Split(imst.Split)
-		for sc.Scan() {
-			m, _, err := imst.Decode(sc.Bytes())
-			if err != nil {
-				continue
-			}
-			for _, b := range respond(m) {
-				if _, err := dev.Write(b); err != nil {
-					return
-				}
-			}
-		}
-	}()
-	t.Cleanup(func() { host.Close(); dev.Close() })
-	return host, dev
+	return hostlinktest.FakeModule(t, imst.Split, imst.Decode, respond)
 }
 
 // module is a well-behaved module whose set-configuration answer has the

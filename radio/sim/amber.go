@@ -115,39 +115,7 @@ func (d *Amber) Serve(ctx context.Context, port io.ReadWriter) error {
 	d.mu.Lock()
 	d.powerUp()
 	d.mu.Unlock()
-	quit := make(chan struct{})
-	defer close(quit)
-	tokens, readErr := modScanTokens(port, amber.Split, quit)
-	l := modListenOn(d.air, d, d.Mode())
-	defer func() { l.stop() }()
-	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case err := <-readErr:
-			return err
-		case tok := <-tokens:
-			c, _, err := amber.Decode(tok)
-			if err != nil {
-				continue
-			}
-			cnf, ok := d.handle(c)
-			if !ok {
-				continue
-			}
-			if mode := d.Mode(); mode != l.mode {
-				l.stop()
-				l = modListenOn(d.air, d, mode)
-			}
-			if _, err := port.Write(amber.Encode(cnf)); err != nil {
-				return err
-			}
-		case p := <-l.ch:
-			if err := d.indicate(ctx, port, p); err != nil {
-				return err
-			}
-		}
-	}
+	return modServe(ctx, port, d.air, d, amber.Split, amber.Decode, amber.Encode)
 }
 
 // handle confirms one request; false means no confirmation.

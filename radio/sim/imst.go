@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"bufio"
 	"context"
 	"io"
 	"sync"
@@ -103,39 +102,7 @@ func (d *IMST) Serve(ctx context.Context, port io.ReadWriter) error {
 	d.mu.Lock()
 	d.running = d.stored
 	d.mu.Unlock()
-	quit := make(chan struct{})
-	defer close(quit)
-	tokens, readErr := modScanTokens(port, imst.Split, quit)
-	l := modListenOn(d.air, d, d.Mode())
-	defer func() { l.stop() }()
-	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case err := <-readErr:
-			return err
-		case tok := <-tokens:
-			m, _, err := imst.Decode(tok)
-			if err != nil {
-				continue
-			}
-			rsp, ok := d.handle(m)
-			if !ok {
-				continue
-			}
-			if mode := d.Mode(); mode != l.mode {
-				l.stop()
-				l = modListenOn(d.air, d, mode)
-			}
-			if _, err := port.Write(imst.Encode(rsp)); err != nil {
-				return err
-			}
-		case p := <-l.ch:
-			if err := d.indicate(ctx, port, p); err != nil {
-				return err
-			}
-		}
-	}
+	return modServe(ctx, port, d.air, d, imst.Split, imst.Decode, imst.Encode)
 }
 
 // handle answers one request; false means no answer.
@@ -242,73 +209,4 @@ func (d *IMST) indicate(ctx context.Context, port io.Writer, p Packet) error {
 	}
 	_, err = port.Write(imst.Encode(m))
 	return err
-}
-
-// modDefaultRSSI is the level simulators report for packets sent without
-// one.
-const modDefaultRSSI = -80
-
-// modWriteNoise writes noise(p), then waits gap.
-func modWriteNoise(ctx context.Context, port io.Writer, noise func(Packet) []byte, gap time.Duration, p Packet) error {
-	if noise == nil {
-		return nil
-	}
-	b := noise(p)
-	if len(b) == 0 {
-		return nil
-	}
-	if _, err := port.Write(b); err != nil {
-		return err
-	}
-	if gap > 0 {
-		t := time.NewTimer(gap)
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-	return nil
-}
-
-// modAirListener is a device's subscription to the Air in one link mode.
-type modAirListener struct {
-	mode radio.LinkMode
-	ch   <-chan Packet
-	stop func()
-}
-
-func modListenOn(air *Air, self any, mode radio.LinkMode) modAirListener {
-	if mode == radio.ModeUnknown { // a mode the module has but Air does not know: hear nothing
-		return modAirListener{mode: mode, ch: nil, stop: func() {}}
-	}
-	ch, stop := air.Listen(mode, self)
-	return modAirListener{mode: mode, ch: ch, stop: stop}
-}
-
-// modScanTokens reads port in a goroutine and delivers the tokens split finds
-// (copies) until quit is closed; the read error (io.EOF included) comes
-// on the second channel.
-func modScanTokens(port io.Reader, split bufio.SplitFunc, quit <-chan struct{}) (<-chan []byte, <-chan error) {
-	tokens := make(chan []byte)
-	errc := make(chan error, 1)
-	go func() {
-		sc := bufio.NewScanner(port)
-		sc.Buffer(make([]byte, 0, 1024), 1<<16)
-		sc.Split(split)
-		for sc.Scan() {
-			select {
-			case tokens <- append([]byte(nil), sc.Bytes()...):
-			case <-quit:
-				return
-			}
-		}
-		err := sc.Err()
-		if err == nil {
-			err = io.EOF
-		}
-		errc <- err
-	}()
-	return tokens, errc
 }
