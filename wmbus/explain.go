@@ -21,8 +21,10 @@ func (t *Telegram) Layers() []codec.Layer {
 	f := t.Frame
 	var out []codec.Layer
 	fld := func(name string, off, n int, value, meaning string) codec.Field {
+		// A field the (truncated) frame does not hold is shown empty.
+		off = min(off, len(f))
 		if off+n > len(f) {
-			n = max(0, len(f)-off)
+			n = len(f) - off
 		}
 		return codec.Field{Name: name, Offset: off, Len: n, Hex: strings.ToUpper(hex.EncodeToString(f[off : off+n])), Value: value, Meaning: meaning}
 	}
