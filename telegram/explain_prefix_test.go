@@ -51,4 +51,3 @@ func TestExplainLibmbusReframed(t *testing.T) {
 		}
 	}
 }
-
