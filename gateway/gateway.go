@@ -260,6 +260,7 @@ func (g *Gateway) Run(ctx context.Context) error {
 	}
 	g.banner()
 	go g.watchSilent(inputsCtx)
+	go g.watchUnknown(inputsCtx)
 	go g.retention(inputsCtx)
 
 	<-ctx.Done()
@@ -348,6 +349,36 @@ func (g *Gateway) watchSilent(ctx context.Context) {
 			}
 		}
 		was = now
+	}
+}
+
+// watchUnknown tells the console about meters heard that are not
+// configured, once each, so that users without the web UI can add them.
+func (g *Gateway) watchUnknown(ctx context.Context) {
+	t := time.NewTicker(g.opt.SilentCheck / 3)
+	defer t.Stop()
+	told := map[string]bool{}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		n := 0
+		for _, u := range g.pipe.Unknown() {
+			if told[u.Identity] || len(told) >= 1000 {
+				continue
+			}
+			told[u.Identity] = true
+			if n++; n > 20 {
+				continue // a flood: the rest are in the web UI and /api/unknown
+			}
+			what := "plain, readable without a key"
+			if u.NeedsKey {
+				what = "encrypted (" + u.Security + "): needs a key"
+			}
+			g.logf("meter not in the configuration: %s %s %s, %s, heard on %s: %s; add it under meters: with id: %q", u.Manufacturer, u.ID, u.DeviceType, u.Mode, u.Input, what, u.ID)
+		}
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -330,4 +331,40 @@ func (sinkFunc) Name() string { return "test" }
 func (f sinkFunc) Write(_ context.Context, evs []pipeline.Event) error {
 	f(evs)
 	return nil
+}
+
+// A meter heard but not configured is named on the console once, with
+// what the user needs to add it.
+func TestUnknownMeterOnConsole(t *testing.T) {
+	var log syncLog
+	g, _ := startDemo(t, t.TempDir(), func(c *config.Config, d *Demo, o *Options) {
+		d.Backfill = -1
+		c.Meters = slices.DeleteFunc(c.Meters, func(m config.Meter) bool { return m.Name == "gas" })
+		o.Log, o.SilentCheck = &log, 150*time.Millisecond
+	})
+	_ = g
+	waitFor(t, "the unknown gas meter on the console", func() bool {
+		return strings.Contains(log.String(), "meter not in the configuration: ELS 33300001 gas, C1") && strings.Contains(log.String(), "needs a key")
+	})
+	time.Sleep(400 * time.Millisecond)
+	if n := strings.Count(log.String(), "ELS 33300001"); n != 1 {
+		t.Errorf("told %d times", n)
+	}
+}
+
+type syncLog struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *syncLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *syncLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
