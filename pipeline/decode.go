@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"hash/maphash"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -47,8 +48,10 @@ type decoder struct {
 	td        telegram.Decoder
 	p1dec     map[string]*p1.Decoder
 	ctrs      *dlms.Counters
-	byID      map[string]*config.Meter   // the first meter of each id
-	byIDMore  map[string][]*config.Meter // further meters with the same id
+	// byID holds the first meter of each wM-Bus id (the 8 digits read as
+	// hex, as the BCD field is), byIDMore further meters with the same id.
+	byID     map[uint32]*config.Meter
+	byIDMore map[uint32][]*config.Meter
 	p1By      map[string]*config.Meter   // by system title (upper hex)
 	p1Any     *config.Meter              // id "p1", or the only P1 meter
 	seed      maphash.Seed
@@ -63,7 +66,7 @@ type decoder struct {
 func newDecoder(opt Options) (*decoder, error) {
 	d := &decoder{
 		opt: opt, p1dec: map[string]*p1.Decoder{}, ctrs: &dlms.Counters{},
-		byID: map[string]*config.Meter{}, p1By: map[string]*config.Meter{},
+		byID: map[uint32]*config.Meter{}, p1By: map[string]*config.Meter{},
 		seed: maphash.MakeSeed(), meters: map[string]*meterState{},
 		titles: map[string][8]byte{},
 	}
@@ -98,7 +101,7 @@ func (d *decoder) addMeter(cm config.Meter) {
 
 // index rebuilds the lookup tables from meterList.
 func (d *decoder) index() {
-	d.byID, d.byIDMore, d.p1By, d.p1Any = make(map[string]*config.Meter, len(d.meterList)), nil, map[string]*config.Meter{}, nil
+	d.byID, d.byIDMore, d.p1By, d.p1Any = make(map[uint32]*config.Meter, len(d.meterList)), nil, map[string]*config.Meter{}, nil
 	var p1s []*config.Meter
 	for _, m := range d.meterList {
 		switch {
@@ -108,13 +111,18 @@ func (d *decoder) index() {
 		case m.IsP1():
 			d.p1By[m.ID] = m
 			p1s = append(p1s, m)
-		case d.byID[m.ID] == nil:
-			d.byID[m.ID] = m
-		default: // the same id from another manufacturer: rare
-			if d.byIDMore == nil {
-				d.byIDMore = map[string][]*config.Meter{}
+		default:
+			id, err := strconv.ParseUint(m.ID, 16, 32)
+			switch {
+			case err != nil: // config checked it: 8 digits
+			case d.byID[uint32(id)] == nil:
+				d.byID[uint32(id)] = m
+			default: // the same id from another manufacturer: rare
+				if d.byIDMore == nil {
+					d.byIDMore = map[uint32][]*config.Meter{}
+				}
+				d.byIDMore[uint32(id)] = append(d.byIDMore[uint32(id)], m)
 			}
-			d.byIDMore[m.ID] = append(d.byIDMore[m.ID], m)
 		}
 	}
 	if d.p1Any == nil && len(p1s) == 1 {
@@ -124,15 +132,14 @@ func (d *decoder) index() {
 
 // wmbusMeter finds the configured meter of a wM-Bus address.
 func (d *decoder) wmbusMeter(a wmbus.Address) *config.Meter {
-	id := a.IDString()
-	m := d.byID[id]
+	m := d.byID[a.ID]
 	if m == nil {
 		return nil
 	}
 	if m.Manufacturer == "" || m.Manufacturer == a.ManufacturerCode() {
 		return m
 	}
-	for _, m := range d.byIDMore[id] {
+	for _, m := range d.byIDMore[a.ID] {
 		if m.Manufacturer == "" || m.Manufacturer == a.ManufacturerCode() {
 			return m
 		}

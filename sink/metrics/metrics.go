@@ -45,7 +45,7 @@ type Options struct {
 // track a hundred thousand of them.
 type meter struct {
 	fields   []fieldValue
-	lastSeen time.Time
+	lastSeen int64 // Unix nanoseconds
 	rssi     int32
 	hasRSSI  bool
 }
@@ -62,7 +62,12 @@ func (mt *meter) set(name string, v float64) {
 			return
 		}
 	}
-	mt.fields = append(mt.fields, fieldValue{name, v})
+	// Exactly as long as needed: a meter's fields are added once, and
+	// append's spare capacity would cost more than the values.
+	fields := make([]fieldValue, len(mt.fields)+1)
+	copy(fields, mt.fields)
+	fields[len(mt.fields)] = fieldValue{name, v}
+	mt.fields = fields
 }
 
 // Metrics is the sink and handler.
@@ -103,7 +108,7 @@ func (m *Metrics) Write(_ context.Context, evs []pipeline.Event) error {
 			mt = &meter{}
 			m.meters[strings.Clone(ev.Meter)] = mt
 		}
-		mt.lastSeen, mt.hasRSSI = ev.Time, ev.RSSI != nil
+		mt.lastSeen, mt.hasRSSI = ev.Time.UnixNano(), ev.RSSI != nil
 		if ev.RSSI != nil {
 			mt.rssi = int32(*ev.RSSI)
 		}
@@ -148,7 +153,7 @@ func (m *Metrics) silentLocked(now time.Time) []string {
 		}
 		last := m.started
 		if mt := m.meters[name]; mt != nil {
-			last = mt.lastSeen
+			last = time.Unix(0, mt.lastSeen)
 		}
 		if now.Sub(last) > every {
 			out = append(out, name)
@@ -200,7 +205,7 @@ func (m *Metrics) WriteText(w *bufio.Writer) {
 	}
 	header(w, "meterwire_meter_last_seen_timestamp_seconds", "gauge", "When a meter's last decoded telegram arrived.")
 	for _, n := range names {
-		fmt.Fprintf(w, "meterwire_meter_last_seen_timestamp_seconds{meter=%s} %s\n", quote(n), float(seconds(m.meters[n].lastSeen)))
+		fmt.Fprintf(w, "meterwire_meter_last_seen_timestamp_seconds{meter=%s} %s\n", quote(n), float(seconds(time.Unix(0, m.meters[n].lastSeen))))
 	}
 	header(w, "meterwire_meter_rssi_dbm", "gauge", "Signal strength of a meter's last telegram.")
 	for _, n := range names {
