@@ -52,9 +52,9 @@ type decoder struct {
 	// hex, as the BCD field is), byIDMore further meters with the same id.
 	byID     map[uint32]*config.Meter
 	byIDMore map[uint32][]*config.Meter
-	p1By      map[string]*config.Meter   // by system title (upper hex)
-	p1Any     *config.Meter              // id "p1", or the only P1 meter
-	seed      maphash.Seed
+	p1By     map[string]*config.Meter // by system title (upper hex)
+	p1Any    *config.Meter            // id "p1", or the only P1 meter
+	seed     maphash.Seed
 	// cur and prev are the dedup generations, cur begun at genStart.
 	cur, prev map[uint64]struct{}
 	genStart  time.Time
