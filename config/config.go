@@ -27,6 +27,8 @@ type Config struct {
 	Store    Store
 	HTTP     HTTP
 	Pipeline Pipeline
+	// Broker, when set, runs an MQTT broker inside meterwire.
+	Broker *Broker
 	// Warnings are problems that do not stop the gateway (a key file
 	// others can read); serve prints them at start.
 	Warnings []string
@@ -84,6 +86,11 @@ type MQTT struct {
 	QueueDir string
 }
 
+// Broker is the embedded MQTT broker.
+type Broker struct {
+	Listen string // host:port, default 127.0.0.1:1883
+}
+
 // Store is the embedded history.
 type Store struct {
 	Disabled  bool
@@ -132,6 +139,7 @@ func (s Secret) Set() bool { return len(s) > 0 }
 // Defaults.
 const (
 	DefaultListen          = "127.0.0.1:8080"
+	DefaultBrokerListen    = "127.0.0.1:1883"
 	DefaultTopicPrefix     = "meterwire"
 	DefaultDiscoveryPrefix = "homeassistant"
 	DefaultDedupWindow     = 10 * time.Second

@@ -207,3 +207,20 @@ func TestMetersFile(t *testing.T) {
 		}
 	}
 }
+
+func TestBroker(t *testing.T) {
+	c, err := Parse("b.yaml", []byte("broker: {}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Broker == nil || c.Broker.Listen != DefaultBrokerListen || c.Sinks.MQTT == nil || c.Sinks.MQTT.URL != "mqtt://127.0.0.1:1883" || !c.Sinks.MQTT.HomeAssistant {
+		t.Fatalf("%+v %+v", c.Broker, c.Sinks.MQTT)
+	}
+	c, err = Parse("b.yaml", []byte("broker: {listen: \"0.0.0.0:1884\"}\nsinks:\n  mqtt: {url: \"mqtt://10.0.0.2:1883\"}\n"))
+	if err != nil || c.Sinks.MQTT.URL != "mqtt://10.0.0.2:1883" || c.Broker.Listen != "0.0.0.0:1884" {
+		t.Fatalf("%v %+v", err, c.Sinks.MQTT)
+	}
+	if _, err := Parse("b.yaml", []byte("broker:\n  listen: 1883\n")); err == nil || !strings.Contains(err.Error(), "b.yaml:2: broker.listen \"1883\"") {
+		t.Fatalf("%v", err)
+	}
+}

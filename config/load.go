@@ -95,6 +95,7 @@ func applyDefaults(c *Config) {
 	if c.Pipeline.QueueSize == 0 {
 		c.Pipeline.QueueSize = DefaultQueueSize
 	}
+	ApplyBroker(c)
 	if m := c.Sinks.MQTT; m != nil {
 		if m.TopicPrefix == "" {
 			m.TopicPrefix = DefaultTopicPrefix
@@ -108,6 +109,34 @@ func applyDefaults(c *Config) {
 		if m.QueueDir == "" {
 			m.QueueDir = filepath.Join(c.DataDir, "mqtt-queue")
 		}
+	}
+}
+
+// ApplyBroker completes an embedded broker's settings: its default
+// address, and, when no MQTT sink is configured, a sink publishing to it
+// with Home Assistant discovery.
+func ApplyBroker(c *Config) {
+	if c.Broker == nil {
+		return
+	}
+	if c.Broker.Listen == "" {
+		c.Broker.Listen = DefaultBrokerListen
+	}
+	if c.Sinks.MQTT == nil {
+		c.Sinks.MQTT = &MQTT{URL: "mqtt://" + c.Broker.Listen, HomeAssistant: true}
+	}
+	m := c.Sinks.MQTT
+	if m.TopicPrefix == "" {
+		m.TopicPrefix = DefaultTopicPrefix
+	}
+	if m.DiscoveryPrefix == "" {
+		m.DiscoveryPrefix = DefaultDiscoveryPrefix
+	}
+	if m.ClientID == "" {
+		m.ClientID = "meterwire"
+	}
+	if m.QueueDir == "" {
+		m.QueueDir = filepath.Join(c.DataDir, "mqtt-queue")
 	}
 }
 
@@ -242,7 +271,7 @@ func (p *parser) path(v *yaml.Node, where string) (string, error) {
 	return s, nil
 }
 
-var topKeys = []string{"data_dir", "inputs", "meters", "meters_file", "keys_file", "sinks", "store", "http", "pipeline"}
+var topKeys = []string{"data_dir", "inputs", "meters", "meters_file", "keys_file", "sinks", "store", "http", "pipeline", "broker"}
 
 func (p *parser) config(n *yaml.Node, c *Config) error {
 	return p.fields(n, "the configuration", topKeys, func(key string, k, v *yaml.Node) (err error) {
@@ -267,6 +296,16 @@ func (p *parser) config(n *yaml.Node, c *Config) error {
 			err = p.http(v, c)
 		case "pipeline":
 			err = p.pipeline(v, c)
+		case "broker":
+			c.Broker = &Broker{}
+			err = p.fields(v, "broker", []string{"listen"}, func(key string, k, v *yaml.Node) (err error) {
+				if c.Broker.Listen, err = p.str(v, "broker.listen"); err == nil {
+					if _, port, ok := strings.Cut(c.Broker.Listen, ":"); !ok || port == "" {
+						err = p.errf(v, "host:port, e.g. 127.0.0.1:1883", "broker.listen %q", c.Broker.Listen)
+					}
+				}
+				return err
+			})
 		}
 		return err
 	})

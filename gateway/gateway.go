@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/meterwire/meterwire/broker"
 	"github.com/meterwire/meterwire/config"
 	"github.com/meterwire/meterwire/pipeline"
 	"github.com/meterwire/meterwire/radio/receiver"
@@ -58,6 +59,7 @@ type Gateway struct {
 	store   *store.Store
 	pipe    *pipeline.Pipeline
 	metrics *metrics.Metrics
+	broker  *broker.Broker // embedded MQTT broker, nil if none
 	started time.Time
 
 	mu     sync.Mutex
@@ -119,10 +121,21 @@ func New(cfg *config.Config, opt Options) (*Gateway, error) {
 	if cfg.Sinks.Stdout && opt.Stdout != nil {
 		p.AddSink(jsonl.New(opt.Stdout, false))
 	}
+	if cfg.Broker != nil {
+		b, err := broker.Start(cfg.Broker.Listen)
+		if err != nil {
+			g.closeStore()
+			return nil, err
+		}
+		g.broker = b
+	}
 	if cfg.Sinks.MQTT != nil {
 		ms, err := mqtt.New(context.Background(), *cfg.Sinks.MQTT, mqtt.Options{Logf: g.logf, Version: opt.Version})
 		if err != nil {
 			g.closeStore()
+			if g.broker != nil {
+				g.broker.Close()
+			}
 			return nil, fmt.Errorf("mqtt: %w", err)
 		}
 		p.AddSink(ms)
@@ -285,6 +298,9 @@ func (g *Gateway) Run(ctx context.Context) error {
 		cancel()
 	}
 	g.closeStore()
+	if g.broker != nil {
+		g.broker.Close()
+	}
 	st := g.pipe.Stats()
 	g.logf("stopped after %d telegrams (%d decoded)", st.Received, st.Count(pipeline.Decoded))
 	return err
@@ -318,6 +334,9 @@ func (g *Gateway) banner() {
 	}
 	if a := g.Addr(); a != "" {
 		g.logf("web UI: http://%s/   metrics: http://%s/metrics   health: http://%s/healthz", a, a, a)
+	}
+	if g.broker != nil {
+		g.logf("embedded MQTT broker: mqtt://%s (Home Assistant can connect here)", g.broker.Addr())
 	}
 	if c.Sinks.MQTT != nil {
 		g.logf("MQTT: %s, topics %s/<meter>/state", c.Sinks.MQTT.URL, c.Sinks.MQTT.TopicPrefix)

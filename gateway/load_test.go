@@ -240,14 +240,6 @@ func envInt(name string, def int) int {
 	return def
 }
 
-func freeAddr(b *testing.B) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
 
 func health(addr string) (Health, error) {
 	var h Health

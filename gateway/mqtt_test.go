@@ -74,6 +74,16 @@ func brokerMosquitto(t *testing.T) string {
 	return ""
 }
 
+// freeAddr is a free loopback address.
+func freeAddr(t testing.TB) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
 // collector subscribes to topic filters and keeps the last payload per
 // topic.
 type collector struct {
@@ -135,16 +145,26 @@ func TestMQTTEndToEnd(t *testing.T) {
 	for _, b := range []struct {
 		name  string
 		start func(*testing.T) string
-	}{{"mochi", brokerMochi}, {"mosquitto", brokerMosquitto}} {
+	}{{"mochi", brokerMochi}, {"mosquitto", brokerMosquitto}, {"embedded", func(t *testing.T) string { return freeAddr(t) }}} {
 		t.Run(b.name, func(t *testing.T) {
 			addr := b.start(t)
-			sub := collect(t, addr, "meterwire/+/state", "homeassistant/#")
 			dir := t.TempDir()
-			g, _ := startDemo(t, dir, func(c *config.Config, d *Demo, _ *Options) {
+			var sub *collector
+			if b.name != "embedded" { // the embedded broker starts with serve
+				sub = collect(t, addr, "meterwire/+/state", "homeassistant/#")
+			}
+			startDemo(t, dir, func(c *config.Config, d *Demo, _ *Options) {
 				d.Backfill = -1
+				if b.name == "embedded" {
+					c.Broker = &config.Broker{Listen: addr}
+					config.ApplyBroker(c) // publishes to it, with discovery
+					return
+				}
 				c.Sinks.MQTT = &config.MQTT{URL: "mqtt://" + addr, TopicPrefix: "meterwire", ClientID: "meterwire-" + b.name, HomeAssistant: true, DiscoveryPrefix: "homeassistant", QueueDir: filepath.Join(dir, "mqtt-queue")}
 			})
-			_ = g
+			if sub == nil {
+				sub = collect(t, addr, "meterwire/+/state", "homeassistant/#")
+			}
 			meters := []string{"cold-water", "warm-water", "heat", "gas", "electricity", "smarty"}
 			waitFor(t, "a state message of every meter", func() bool {
 				for _, m := range meters {

@@ -22,6 +22,7 @@ type serveOpts struct {
 	every   time.Duration
 	stdout  bool
 	pprof   bool
+	broker  string
 }
 
 func newServeCmd() *cobra.Command {
@@ -52,12 +53,14 @@ Configuration (meterwire.yaml):
     mqtt: {url: "mqtt://127.0.0.1:1883", homeassistant: true}
   store: {retention: 400d}
   http: {listen: "127.0.0.1:8080", token_env: METERWIRE_TOKEN}
+  broker: {listen: "127.0.0.1:1883"}   # optional: an MQTT broker inside meterwire
 
 SIGINT or SIGTERM stops it gracefully: inputs stop, queued readings are
 written, the store is closed.`,
 		Example: `  meterwire serve                      # demo mode, open http://127.0.0.1:8080/
   meterwire serve -c /etc/meterwire/meterwire.yaml
-  meterwire serve --listen 127.0.0.1:9000 --data-dir /tmp/mw-demo`,
+  meterwire serve --listen 127.0.0.1:9000 --data-dir /tmp/mw-demo
+  meterwire serve --broker 127.0.0.1:1883    # demo with a built-in MQTT broker for Home Assistant`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runServe(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), &o)
@@ -69,6 +72,7 @@ written, the store is closed.`,
 	f.StringVar(&o.listen, "listen", "", "HTTP address, overriding the configuration (default 127.0.0.1:8080)")
 	f.DurationVar(&o.every, "demo-every", 10*time.Second, "demo mode: how often each simulated meter transmits")
 	f.BoolVar(&o.stdout, "stdout", false, "also print every reading as a JSON line on stdout")
+	f.StringVar(&o.broker, "broker", "", "also run an MQTT broker inside meterwire on this address (e.g. 127.0.0.1:1883) and publish to it, unless the configuration names another")
 	f.BoolVar(&o.pprof, "pprof", false, "serve Go's profiler at /debug/pprof/ (for performance work)")
 	f.MarkHidden("pprof")
 	return cmd
@@ -104,6 +108,10 @@ func runServe(ctx context.Context, stdout, stderr io.Writer, o *serveOpts) error
 	}
 	if o.stdout {
 		cfg.Sinks.Stdout = true
+	}
+	if o.broker != "" {
+		cfg.Broker = &config.Broker{Listen: o.broker}
+		config.ApplyBroker(cfg)
 	}
 	for _, w := range cfg.Warnings {
 		fmt.Fprintf(stderr, "meterwire: warning: %s\n", w)
