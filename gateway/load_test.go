@@ -240,7 +240,6 @@ func envInt(name string, def int) int {
 	return def
 }
 
-
 func health(addr string) (Health, error) {
 	var h Health
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
