@@ -292,43 +292,45 @@ func parseKey(s string) ([]byte, error) {
 	return k, nil
 }
 
+// problems explains each class of decoding error, in the order they are
+// tested (the first that matches wins).
+var problems = []struct {
+	err          error
+	class, title string
+	help         string
+}{
+	{codec.ErrNoKey, "no-key", "No key",
+		"The frame is encrypted and no key was given. Enter the meter's 16-byte AES key (32 hex digits): it comes with the meter's documentation or from the utility that operates it."},
+	{codec.ErrWrongKey, "wrong-key", "Wrong key",
+		"A key was given, but it does not decrypt this frame: the decrypted data fails its check (the 2F2F marker, payload CRC or MAC). Check that the key belongs to this meter (compare the ID) and that no digit is mistyped."},
+	{codec.ErrMAC, "mac-failed", "MAC does not verify",
+		"The key decrypts the data, but the message authentication code does not match: the telegram was altered on the way, or the meter computes its MAC differently."},
+	{codec.ErrAuth, "auth-failed", "Authentication tag does not verify",
+		"The AES-GCM authentication tag does not match: the authentication key (AK) or the encryption key is wrong, or the frame was altered."},
+	{codec.ErrCRC, "crc", "CRC error",
+		"A checksum does not match: bytes were corrupted on the way (radio noise, a bad cable) or changed when copying. This is not a key problem; the next telegram usually arrives intact."},
+	{codec.ErrTruncated, "truncated", "Truncated",
+		"The input ends before its length fields say it should: part of the frame is missing (copied incompletely, or cut off by the receiver)."},
+	{codec.ErrUnknownSignature, "unknown-signature", "Compact frame without its format",
+		"This is a compact frame: it leaves out the record headers, which the meter sends only in its full frames. The gateway decodes it once it has heard a full frame of the same meter."},
+	{codec.ErrReplay, "replay", "Replayed frame",
+		"The frame counter went backwards: an old telegram was sent again."},
+	{codec.ErrUnsupported, "unsupported", "Not supported",
+		"The frame is valid but uses something meterwire does not decode (yet)."},
+}
+
 // explainErr turns a decoding error into words; nil for nil.
 func explainErr(err error) *Problem {
 	if err == nil {
 		return nil
 	}
-	p := &Problem{Message: err.Error()}
-	switch {
-	case errors.Is(err, codec.ErrNoKey):
-		p.Class, p.Title = "no-key", "No key"
-		p.Help = "The frame is encrypted and no key was given. Enter the meter's 16-byte AES key (32 hex digits): it comes with the meter's documentation or from the utility that operates it."
-	case errors.Is(err, codec.ErrWrongKey):
-		p.Class, p.Title = "wrong-key", "Wrong key"
-		p.Help = "A key was given, but it does not decrypt this frame: the decrypted data fails its check (the 2F2F marker, payload CRC or MAC). Check that the key belongs to this meter (compare the ID) and that no digit is mistyped."
-	case errors.Is(err, codec.ErrMAC):
-		p.Class, p.Title = "mac-failed", "MAC does not verify"
-		p.Help = "The key decrypts the data, but the message authentication code does not match: the telegram was altered on the way, or the meter computes its MAC differently."
-	case errors.Is(err, codec.ErrAuth):
-		p.Class, p.Title = "auth-failed", "Authentication tag does not verify"
-		p.Help = "The AES-GCM authentication tag does not match: the authentication key (AK) or the encryption key is wrong, or the frame was altered."
-	case errors.Is(err, codec.ErrCRC):
-		p.Class, p.Title = "crc", "CRC error"
-		p.Help = "A checksum does not match: bytes were corrupted on the way (radio noise, a bad cable) or changed when copying. This is not a key problem; the next telegram usually arrives intact."
-	case errors.Is(err, codec.ErrTruncated):
-		p.Class, p.Title = "truncated", "Truncated"
-		p.Help = "The input ends before its length fields say it should: part of the frame is missing (copied incompletely, or cut off by the receiver)."
-	case errors.Is(err, codec.ErrUnknownSignature):
-		p.Class, p.Title = "unknown-signature", "Compact frame without its format"
-		p.Help = "This is a compact frame: it leaves out the record headers, which the meter sends only in its full frames. The gateway decodes it once it has heard a full frame of the same meter."
-	case errors.Is(err, codec.ErrReplay):
-		p.Class, p.Title = "replay", "Replayed frame"
-		p.Help = "The frame counter went backwards: an old telegram was sent again."
-	case errors.Is(err, codec.ErrUnsupported):
-		p.Class, p.Title = "unsupported", "Not supported"
-		p.Help = "The frame is valid but uses something meterwire does not decode (yet)."
-	default:
-		p.Class, p.Title = "malformed", "Not a telegram meterwire understands"
-		p.Help = "The bytes break the protocol's rules (a field has an impossible value, or lengths disagree). Check that the whole frame was copied, starting with its length byte."
+	p := &Problem{Message: err.Error(), Class: "malformed", Title: "Not a telegram meterwire understands",
+		Help: "The bytes break the protocol's rules (a field has an impossible value, or lengths disagree). Check that the whole frame was copied, starting with its length byte."}
+	for _, c := range problems {
+		if errors.Is(err, c.err) {
+			p.Class, p.Title, p.Help = c.class, c.title, c.help
+			break
+		}
 	}
 	return p
 }

@@ -221,6 +221,17 @@ func (s *Server) unknown(w http.ResponseWriter, r *http.Request) {
 }
 
 // needStore answers 503 when history is disabled.
+// storedMeter is the store and the meter a history request names, or false
+// after answering with the error.
+func (s *Server) storedMeter(w http.ResponseWriter, r *http.Request) (*store.Store, Meter, bool) {
+	st := s.needStore(w)
+	if st == nil {
+		return nil, Meter{}, false
+	}
+	m, ok := s.findMeter(w, r)
+	return st, m, ok
+}
+
 func (s *Server) needStore(w http.ResponseWriter) *store.Store {
 	st := s.g.Store()
 	if st == nil {
@@ -304,11 +315,7 @@ type Reading struct {
 }
 
 func (s *Server) readings(w http.ResponseWriter, r *http.Request) {
-	st := s.needStore(w)
-	if st == nil {
-		return
-	}
-	m, ok := s.findMeter(w, r)
+	st, m, ok := s.storedMeter(w, r)
 	if !ok {
 		return
 	}
@@ -381,11 +388,7 @@ type Series struct {
 }
 
 func (s *Server) series(w http.ResponseWriter, r *http.Request) {
-	st := s.needStore(w)
-	if st == nil {
-		return
-	}
-	m, ok := s.findMeter(w, r)
+	st, m, ok := s.storedMeter(w, r)
 	if !ok {
 		return
 	}
@@ -420,11 +423,7 @@ func (s *Server) series(w http.ResponseWriter, r *http.Request) {
 var unsafeFile = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
 func (s *Server) export(w http.ResponseWriter, r *http.Request) {
-	st := s.needStore(w)
-	if st == nil {
-		return
-	}
-	m, ok := s.findMeter(w, r)
+	st, m, ok := s.storedMeter(w, r)
 	if !ok {
 		return
 	}
