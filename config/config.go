@@ -98,12 +98,41 @@ type Store struct {
 	Retention time.Duration // 0: keep everything
 }
 
-// HTTP is the web UI and API server.
+// HTTP is the web UI and API server. Zero limits take the defaults
+// below.
 type HTTP struct {
 	Disabled bool
 	Listen   string // default 127.0.0.1:8080
 	Token    Secret // bearer token required by the API when set
+	// Hosts are further host names the server answers to (besides
+	// localhost, IP addresses and the listen address's host), e.g. the
+	// name people open the UI by on their LAN. Requests naming any other
+	// host get 421: that is what stops DNS rebinding.
+	Hosts []string
+	// ReadTimeout bounds reading a whole request, body included.
+	ReadTimeout time.Duration
+	// WriteTimeout bounds writing an answer (the live stream and exports
+	// extend it as they make progress).
+	WriteTimeout time.Duration
+	// IdleTimeout closes keep-alive connections idle for longer.
+	IdleTimeout time.Duration
+	// MaxConnections caps open connections; more wait for a free one
+	// (idle keep-alive connections are closed to make room).
+	MaxConnections int
+	// MaxLiveStreams caps live-event (Server-Sent Events) clients; more
+	// get 503.
+	MaxLiveStreams int
 }
+
+// Defaults of the HTTP server's limits.
+const (
+	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultReadTimeout       = 30 * time.Second
+	DefaultWriteTimeout      = 60 * time.Second
+	DefaultIdleTimeout       = 2 * time.Minute
+	DefaultMaxConnections    = 256
+	DefaultMaxLiveStreams    = 32
+)
 
 // Pipeline tunes the decode pipeline.
 type Pipeline struct {
@@ -112,6 +141,11 @@ type Pipeline struct {
 	DedupWindow time.Duration
 	// QueueSize bounds each stage's queue. Default 4096.
 	QueueSize int
+	// ReplayReset: a meter none of whose telegrams was accepted for this
+	// long (silent, or refused as replays after a reset of the meter) is
+	// accepted again with its next telegram. Default 24 h (see the
+	// pipeline package's replay guard).
+	ReplayReset time.Duration
 }
 
 // Secret is key material. It formats as "[redacted]" everywhere (%v, %s,

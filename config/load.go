@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -570,8 +571,37 @@ func (p *parser) store(v *yaml.Node, c *Config) error {
 }
 
 func (p *parser) http(v *yaml.Node, c *Config) error {
-	return p.fields(v, "http", []string{"listen", "token", "token_env", "disabled"}, func(key string, k, v *yaml.Node) (err error) {
+	return p.fields(v, "http", []string{"listen", "token", "token_env", "disabled", "hosts", "read_timeout", "write_timeout", "idle_timeout", "max_connections", "max_live_streams"}, func(key string, k, v *yaml.Node) (err error) {
 		switch key {
+		case "hosts":
+			err = p.seq(v, "http.hosts", func(i int, item *yaml.Node) error {
+				h, err := p.str(item, "http.hosts")
+				h = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(h)), ".")
+				if err == nil && (h == "" || strings.ContainsAny(h, ":/@ ")) && net.ParseIP(h) == nil {
+					err = p.errf(item, "a host name without scheme or port, e.g. myserver or myserver.lan", "http.hosts[%d] %q", i, item.Value)
+				}
+				c.HTTP.Hosts = append(c.HTTP.Hosts, h)
+				return err
+			})
+		case "read_timeout":
+			c.HTTP.ReadTimeout, err = p.duration(v, "http.read_timeout")
+		case "write_timeout":
+			c.HTTP.WriteTimeout, err = p.duration(v, "http.write_timeout")
+		case "idle_timeout":
+			c.HTTP.IdleTimeout, err = p.duration(v, "http.idle_timeout")
+		case "max_connections", "max_live_streams":
+			var s string
+			if s, err = p.str(v, "http."+key); err == nil {
+				n, e := strconv.Atoi(s)
+				if e != nil || n < 1 || n > 1<<20 {
+					return p.errf(v, "a whole number from 1 to 1048576", "http.%s %q", key, s)
+				}
+				if key == "max_connections" {
+					c.HTTP.MaxConnections = n
+				} else {
+					c.HTTP.MaxLiveStreams = n
+				}
+			}
 		case "listen":
 			if c.HTTP.Listen, err = p.str(v, "http.listen"); err == nil {
 				if _, port, ok := strings.Cut(c.HTTP.Listen, ":"); !ok || port == "" {
@@ -599,10 +629,12 @@ func (p *parser) http(v *yaml.Node, c *Config) error {
 }
 
 func (p *parser) pipeline(v *yaml.Node, c *Config) error {
-	return p.fields(v, "pipeline", []string{"dedup_window", "queue_size"}, func(key string, k, v *yaml.Node) (err error) {
+	return p.fields(v, "pipeline", []string{"dedup_window", "queue_size", "replay_reset"}, func(key string, k, v *yaml.Node) (err error) {
 		switch key {
 		case "dedup_window":
 			c.Pipeline.DedupWindow, err = p.duration(v, "pipeline.dedup_window")
+		case "replay_reset":
+			c.Pipeline.ReplayReset, err = p.duration(v, "pipeline.replay_reset")
 		case "queue_size":
 			var s string
 			if s, err = p.str(v, "pipeline.queue_size"); err == nil {

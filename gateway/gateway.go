@@ -7,13 +7,11 @@ package gateway
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"net/http/pprof"
 	"sync"
 	"time"
 
@@ -99,7 +97,7 @@ func New(cfg *config.Config, opt Options) (*Gateway, error) {
 	if g.store != nil {
 		state = storeState{g.store}
 	}
-	p, err := pipeline.New(pipeline.Options{Meters: cfg.Meters, DedupWindow: cfg.Pipeline.DedupWindow, QueueSize: cfg.Pipeline.QueueSize, State: state, Logf: g.logf})
+	p, err := pipeline.New(pipeline.Options{Meters: cfg.Meters, DedupWindow: cfg.Pipeline.DedupWindow, QueueSize: cfg.Pipeline.QueueSize, ReplayReset: cfg.Pipeline.ReplayReset, State: state, Logf: g.logf})
 	if err != nil {
 		g.closeStore()
 		return nil, err
@@ -236,9 +234,10 @@ func (g *Gateway) Run(ctx context.Context) error {
 		}
 		g.mu.Lock()
 		g.ln = ln
-		g.srv = &http.Server{Handler: g.handler(), ReadHeaderTimeout: 10 * time.Second}
+		var served net.Listener
+		g.srv, served = g.httpServer(ln)
 		g.mu.Unlock()
-		go g.srv.Serve(ln)
+		go g.srv.Serve(served)
 	}
 	runCtx, cancelRun := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelRun()
@@ -447,41 +446,6 @@ func (g *Gateway) Health() Health {
 		h.Status = "degraded"
 	}
 	return h
-}
-
-func (g *Gateway) handler() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(g.Health())
-	})
-	mux.Handle("GET /metrics", g.metrics)
-	if g.opt.Pprof {
-		mux.HandleFunc("/debug/pprof/", pprof.Index)
-		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-	}
-	if g.opt.Routes != nil {
-		g.opt.Routes(mux, g)
-	}
-	return withToken(g.cfg.HTTP.Token, mux)
-}
-
-// withToken requires "Authorization: Bearer <token>" (or ?token= for
-// browsers opening the UI) on everything but /healthz when a token is
-// configured.
-func withToken(token config.Secret, next http.Handler) http.Handler {
-	if !token.Set() {
-		return next
-	}
-	want := "Bearer " + string(token)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/healthz" || constantTimeEqual(r.Header.Get("Authorization"), want) || constantTimeEqual(r.URL.Query().Get("token"), string(token)) {
-			next.ServeHTTP(w, r)
-			return
-		}
-		w.Header().Set("WWW-Authenticate", `Bearer realm="meterwire"`)
-		http.Error(w, "401 unauthorized: this meterwire needs its API token (Authorization: Bearer <token>)", http.StatusUnauthorized)
-	})
 }
 
 // storeState persists the pipeline's state in the store.

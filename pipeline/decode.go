@@ -4,12 +4,15 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"hash/maphash"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/meterwire/meterwire/codec"
 	"github.com/meterwire/meterwire/config"
 	"github.com/meterwire/meterwire/dlms"
 	"github.com/meterwire/meterwire/mbus"
@@ -20,21 +23,22 @@ import (
 
 // State kinds persisted through StateStore.
 const (
-	StateCounter   = "counter"   // last AFL message counter (wM-Bus) or DLMS frame counter (P1), 4 bytes LE
+	// StateCounter is the form of counters before the replay guard
+	// (StateGuard): the last AFL message counter (wM-Bus) or DLMS frame
+	// counter (P1), 4 bytes LE, for P1 followed by the system title. It is
+	// read from older stores, no longer written.
+	StateCounter   = "counter"
 	StateSignature = "signature" // a full frame that teaches the meter's compact-frame format
 )
 
-// recentHashes is how many frames per meter are remembered to recognise
-// an exact copy sent again later (a replay).
-const recentHashes = 8
+// maxUnconfiguredStates bounds how many meters that are heard but not
+// configured get a replay guard: a transmitter can invent ids without end.
+const maxUnconfiguredStates = 10000
 
 type meterState struct {
-	recent  [recentHashes]uint64
-	next    int
-	counter uint32
-	hasCtr  bool
-	dirty   bool
-	sig     []byte // raw full frame to persist, nil when saved
+	guard
+	dirty bool   // sig must be saved
+	sig   []byte // raw full frame to persist, nil when saved
 	// sigSaved: a signature frame of this meter is in the store.
 	sigSaved bool
 }
@@ -59,8 +63,12 @@ type decoder struct {
 	cur, prev map[uint64]struct{}
 	genStart  time.Time
 	meters    map[string]*meterState
-	titles    map[string][8]byte // P1 meter -> its system title, for saving counters
-	saving    chan struct{}      // closed when the background state write ends
+	// unconfigured counts the entries of meters that belong to meters not
+	// in the configuration; dropped counts those refused a state.
+	unconfigured int
+	dropped      atomic.Uint64
+	titles       map[[8]byte]string // P1 system title -> meter
+	saving       chan struct{} // closed when the background state write ends
 }
 
 func newDecoder(opt Options) (*decoder, error) {
@@ -68,7 +76,10 @@ func newDecoder(opt Options) (*decoder, error) {
 		opt: opt, p1dec: map[string]*p1.Decoder{}, ctrs: &dlms.Counters{},
 		byID: map[uint32]*config.Meter{}, p1By: map[string]*config.Meter{},
 		seed: maphash.MakeSeed(), meters: map[string]*meterState{},
-		titles: map[string][8]byte{},
+		titles: map[[8]byte]string{},
+	}
+	if d.opt.ReplayReset == 0 {
+		d.opt.ReplayReset = DefaultReplayReset
 	}
 	for i := range opt.Meters {
 		d.meterList = append(d.meterList, &opt.Meters[i])
@@ -154,13 +165,41 @@ func (d *decoder) wmbusKey(a wmbus.Address) []byte {
 	return nil
 }
 
-func (d *decoder) state(meter string) *meterState {
+// state returns the state of a meter, creating it; for meters not
+// configured it returns nil once maxUnconfiguredStates of them have one.
+func (d *decoder) state(meter string, configured bool) *meterState {
 	s := d.meters[meter]
 	if s == nil {
+		if !configured {
+			if d.unconfigured >= maxUnconfiguredStates {
+				return nil // a flood of ids (counted by noteUnknown)
+			}
+			d.unconfigured++
+		}
 		s = &meterState{}
 		d.meters[meter] = s
 	}
 	return s
+}
+
+// guardTelegram runs the replay guard for an accepted decode of ev's meter
+// and fills ev's identity and state, or turns ev into a Replay. The guard
+// is skipped (nil state) for unconfigured meters beyond the cap.
+func (d *decoder) guardTelegram(ev *Event, st *meterState, o *observation) bool {
+	if st == nil {
+		return true
+	}
+	if why := st.check(o, d.opt.ReplayReset); why != "" {
+		st.refused++
+		ev.Outcome, ev.Err = Replay, why
+		return false
+	}
+	if st.refused > 0 {
+		d.opt.Logf("meter %s: accepted again after %d telegrams refused as replays, since nothing was accepted for %v (the meter was reset?)", ev.Meter, st.refused, d.opt.ReplayReset)
+	}
+	st.accept(o)
+	ev.State = st.appendTo(make([]byte, 0, guardLen))
+	return true
 }
 
 // decode runs one frame through dedup, decoding and the replay guard.
@@ -257,27 +296,37 @@ func (d *decoder) decodeWMBus(f Frame, ev *Event, h uint64) {
 		ev.Err = err.Error()
 		return
 	}
-	st := d.state(ev.Meter)
-	for _, r := range st.recent {
-		if r == h {
-			ev.Outcome, ev.Err = Replay, "an exact copy of an earlier telegram of this meter"
-			return
-		}
+	o := observation{id: wmbusID(f.Data), now: ev.Time.UnixNano()}
+	switch {
+	case t.AFL.Present && t.AFL.Has(wmbus.FCLMCRPresent):
+		o.counter, o.has = t.AFL.MCR, hasCounter
+	case t.ELL.Present:
+		o.acc, o.has = t.ELL.ACC, hasACC
+	case t.TPL.Present && t.TPL.Header != wmbus.HeaderNone:
+		o.acc, o.has = t.TPL.ACC, hasACC
 	}
-	if t.AFL.Present && t.AFL.Has(wmbus.FCLMCRPresent) {
-		if st.hasCtr && t.AFL.MCR <= st.counter {
-			ev.Outcome, ev.Err = Replay, "AFL message counter did not increase (replayed or re-ordered telegram)"
-			return
-		}
-		st.counter, st.hasCtr, st.dirty = t.AFL.MCR, true, true
+	if c, ok := meterClock(res.Records); ok {
+		o.clock, o.has = c, o.has|hasClock
 	}
-	st.recent[st.next] = h
-	st.next = (st.next + 1) % recentHashes
-	if len(res.Records) > 0 && !res.Compact && st.sig == nil && !st.hasSig() {
+	st := d.state(ev.Meter, ev.Configured)
+	if !d.guardTelegram(ev, st, &o) {
+		return
+	}
+	ev.ReadingID = o.id
+	if st != nil && len(res.Records) > 0 && !res.Compact && st.sig == nil && !st.hasSig() {
 		st.sig = append([]byte(nil), f.Data...)
 		st.dirty = true
 	}
 	ev.Fields = mbus.Fields(res.Records)
+}
+
+// wmbusID is a wM-Bus or wired frame's identity: its bytes after the L
+// field, which receivers of formats A and B report differently.
+func wmbusID(b []byte) uint64 {
+	if len(b) > 1 {
+		b = b[1:]
+	}
+	return telegramID(b)
 }
 
 // hasSig is set once a signature frame was persisted (or loaded).
@@ -307,6 +356,12 @@ func (d *decoder) decodeP1(f Frame, ev *Event) {
 		pd.Key, pd.AK = m.Key, m.AK
 	}
 	res, err := pd.Decode(f.Data)
+	if errors.Is(err, codec.ErrReplay) && res != nil && res.Encrypted && d.resetDue(res.Security.SystemTitle, ev.Time) {
+		// The meter's counter restarted (or it was silent for ReplayReset):
+		// start from this frame (see the replay guard).
+		d.ctrs.Reset(res.Security.SystemTitle)
+		res, err = pd.Decode(f.Data)
+	}
 	ev.Kind = "p1"
 	if res != nil && res.Message != nil {
 		ev.Kind = "dlms"
@@ -348,17 +403,34 @@ func (d *decoder) decodeP1(f Frame, ev *Event) {
 	if err != nil {
 		return
 	}
+	o := observation{id: telegramID(f.Data), now: ev.Time.UnixNano()}
 	if res.Encrypted {
-		st := d.state(ev.Meter)
-		st.counter, st.hasCtr, st.dirty = res.Security.FC, true, true
-		d.titles[ev.Meter] = res.Security.SystemTitle
+		o.counter, o.has = res.Security.FC, hasCounter
+		d.titles[res.Security.SystemTitle] = ev.Meter
 	}
+	if res.Telegram != nil {
+		if ts := res.Telegram.Get("0-0:1.0.0"); ts != nil && len(ts.Values) > 0 && ts.Values[0].IsTime {
+			o.clock, o.has = ts.Values[0].Time.Unix(), o.has|hasClock
+		}
+	}
+	if !d.guardTelegram(ev, d.state(ev.Meter, ev.Configured), &o) {
+		return
+	}
+	ev.ReadingID = o.id
 	switch {
 	case res.Telegram != nil:
 		ev.Fields = res.Telegram.Fields()
 	case res.Objects != nil:
 		ev.Fields = dlms.Fields(res.Objects)
 	}
+}
+
+// resetDue reports whether the P1 meter with this system title has had
+// nothing accepted for ReplayReset, so a frame counter that went back is
+// taken as a restarted meter.
+func (d *decoder) resetDue(title [8]byte, now time.Time) bool {
+	st := d.meters[d.titles[title]]
+	return st != nil && st.accepted != 0 && now.UnixNano()-st.accepted >= int64(d.opt.ReplayReset)
 }
 
 // printable returns b as text when it is letters (a DLMS system title
@@ -372,23 +444,33 @@ func printable(b []byte) string {
 	return string(b)
 }
 
-// loadState restores counters and compact formats.
+// loadState restores the replay guards and compact formats.
 func (d *decoder) loadState() {
 	ctx := context.Background()
+	guards, err := d.opt.State.AllState(ctx, StateGuard)
+	if err != nil {
+		d.opt.Logf("state: replay guards not restored: %v", err)
+	}
+	for meter, v := range guards {
+		if !d.state(meter, true).load(v) {
+			d.opt.Logf("state: the replay guard of %s is unreadable; it starts afresh", meter)
+		}
+	}
+	// Stores written before the guard existed hold bare counters.
 	ctrs, err := d.opt.State.AllState(ctx, StateCounter)
 	if err != nil {
 		d.opt.Logf("state: counters not restored: %v", err)
 	}
 	for meter, v := range ctrs {
-		if len(v) < 4 {
+		if len(v) < 4 || guards[meter] != nil {
 			continue
 		}
-		st := d.state(meter)
-		st.counter, st.hasCtr = binary.LittleEndian.Uint32(v), true
+		st := d.state(meter, true)
+		st.counter, st.has = binary.LittleEndian.Uint32(v), st.has|hasCounter
 		if len(v) == 12 { // P1: counter + system title
 			var title [8]byte
 			copy(title[:], v[4:])
-			d.titles[meter] = title
+			d.titles[title] = meter
 			_ = d.ctrs.Check(title, st.counter)
 		}
 	}
@@ -398,12 +480,12 @@ func (d *decoder) loadState() {
 	}
 	for meter, frame := range sigs {
 		d.td.Decode(frame) // learns the format
-		d.state(meter).sigSaved = true
+		d.state(meter, true).sigSaved = true
 	}
 }
 
-// saveState writes changed counters and new signature frames in one
-// batch. The write runs in the background so decoding goes on; while one
+// saveState writes new signature frames in one batch (replay guards go
+// with the readings they guard: Event.State). The write runs in the background so decoding goes on; while one
 // is running, changes wait for the next tick. With final, it waits for
 // any write in progress and writes synchronously (shutdown).
 func (d *decoder) saveState(ctx context.Context, final bool) {
@@ -425,13 +507,6 @@ func (d *decoder) saveState(ctx context.Context, final bool) {
 	for meter, st := range d.meters {
 		if !st.dirty {
 			continue
-		}
-		if st.hasCtr {
-			v := binary.LittleEndian.AppendUint32(nil, st.counter)
-			if title, ok := d.titles[meter]; ok {
-				v = append(v, title[:]...)
-			}
-			batch = append(batch, StateEntry{Meter: meter, Kind: StateCounter, Value: v})
 		}
 		if st.sig != nil {
 			batch = append(batch, StateEntry{Meter: meter, Kind: StateSignature, Value: st.sig})

@@ -116,6 +116,14 @@ type Event struct {
 	Fields map[string]any
 	// Hex is the frame as received, hex (P1 text telegrams: the text).
 	Hex string
+	// ReadingID is the reading's identity (decoded events): a hash of the
+	// telegram's bytes, the same in every process, so a sink that stores
+	// readings can store each one once (store.Reading.ID).
+	ReadingID uint64
+	// State is the meter's replay guard after this telegram (kind
+	// StateGuard), to be stored in the same transaction as the reading;
+	// nil when there is none to store.
+	State []byte
 }
 
 // Number returns a field value as a float64 when it is a finite number

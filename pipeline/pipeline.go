@@ -48,8 +48,12 @@ type Options struct {
 	// DedupWindow and QueueSize: see config.Pipeline (defaults apply).
 	DedupWindow time.Duration
 	QueueSize   int
-	// State, when set, persists counters and compact formats.
+	// State, when set, restores the replay guards and compact formats
+	// and saves compact formats. The replay guards are saved by the sink
+	// that stores readings, from Event.State, in the readings' transaction.
 	State StateStore
+	// ReplayReset: see config.Pipeline (default DefaultReplayReset).
+	ReplayReset time.Duration
 	// Logf reports sink failures and state problems.
 	Logf func(format string, args ...any)
 	// Now is the clock (tests).
@@ -60,6 +64,11 @@ type Options struct {
 type Stats struct {
 	Received uint64
 	Outcomes [numOutcomes]uint64
+	// UnconfiguredDropped counts the telegrams of meters heard but not
+	// configured that were not listed in Unknown (nor given a replay
+	// guard) because maxUnknown such meters are listed already: a flood
+	// of invented ids.
+	UnconfiguredDropped uint64
 }
 
 // Count returns the number of frames with outcome o.
@@ -85,6 +94,9 @@ type UnknownMeter struct {
 	LastSeen     time.Time `json:"last_seen"`
 	Count        uint64    `json:"count"`
 }
+
+// maxUnknown bounds the list of meters heard but not configured.
+const maxUnknown = 10000
 
 // Pipeline is a running decode pipeline.
 type Pipeline struct {
@@ -220,8 +232,9 @@ func (p *Pipeline) noteUnknown(ev *Event) {
 	defer p.mu.Unlock()
 	u := p.unknown[ev.Meter]
 	if u == nil {
-		if len(p.unknown) >= 10000 {
-			return // a flood of ids: keep the first ten thousand
+		if len(p.unknown) >= maxUnknown {
+			p.dec.dropped.Add(1)
+			return // a flood of ids: keep the first ones
 		}
 		u = &UnknownMeter{Identity: ev.Meter, Kind: ev.Kind, Manufacturer: ev.Manufacturer, ID: ev.ID}
 		p.unknown[ev.Meter] = u
@@ -269,7 +282,7 @@ func (p *Pipeline) Meters() []config.Meter {
 
 // Stats returns the counters.
 func (p *Pipeline) Stats() Stats {
-	s := Stats{Received: p.received.Load()}
+	s := Stats{Received: p.received.Load(), UnconfiguredDropped: p.dec.dropped.Load()}
 	for i := range s.Outcomes {
 		s.Outcomes[i] = p.outcomes[i].Load()
 	}

@@ -23,6 +23,20 @@ type Reading struct {
 	// Telegram optionally identifies the telegram the reading came from
 	// (an id or hash); empty means none.
 	Telegram string
+	// ID is the reading's identity within its meter (the pipeline derives
+	// it from the telegram's bytes, or from the AFL message counter or DLMS
+	// frame counter where the meter sends one). Add stores a reading whose
+	// meter already has a reading with the same non-zero ID as a no-op, so
+	// writing a batch again, after a crash or a re-sent capture, changes
+	// nothing. Zero means no identity: the reading is always stored.
+	ID int64
+	// StateKind and State, when StateKind is set, are the meter's state
+	// after this reading (the pipeline's replay guard). Add writes them in
+	// the same transaction as the reading, so the state on disk always
+	// belongs to the readings on disk; of several readings of one meter in
+	// a batch, the last one's state is written.
+	StateKind string
+	State     []byte
 }
 
 // Point is one sample of a numeric field, as returned by Series.
@@ -45,8 +59,9 @@ type MeterSummary struct {
 // Add stores a batch of readings in one transaction and returns after it
 // has committed: once Add returns nil, every reading of the batch survives a
 // crash of the process (see the package documentation). Either all
-// readings of the batch are stored or, on error, none. Every reading needs a
-// Meter and a valid Time.
+// readings of the batch are stored or, on error, none; readings whose ID is
+// already stored for their meter are skipped (see Reading.ID), as are
+// repeats within the batch. Every reading needs a Meter and a valid Time.
 func (s *Store) Add(ctx context.Context, readings []Reading) error {
 	if len(readings) == 0 {
 		return nil
@@ -86,11 +101,14 @@ func (s *Store) Add(ctx context.Context, readings []Reading) error {
 			} else {
 				mb = new(meterBatch)
 			}
-			*mb = meterBatch{name: r.Meter, first: t, last: t, lastFieldsAt: i}
+			*mb = meterBatch{name: r.Meter, first: t, last: t, lastFieldsAt: i, stateAt: -1}
 			w.meters[r.Meter] = mb
 			w.order = append(w.order, mb)
 		}
 		mb.n++
+		if r.StateKind != "" {
+			mb.stateAt = i
+		}
 		mb.first = min(mb.first, t)
 		if t >= mb.last {
 			mb.last, mb.lastFieldsAt = t, i
@@ -140,12 +158,44 @@ func (s *Store) Add(ctx context.Context, readings []Reading) error {
 			if r.Telegram != "" {
 				tg = r.Telegram
 			}
-			w.args = append(w.args, w.meters[r.Meter].id, r.Time.UnixNano(), field(i), tg)
+			var id any
+			if r.ID != 0 {
+				id = r.ID
+			}
+			w.args = append(w.args, w.meters[r.Meter].id, r.Time.UnixNano(), field(i), tg, id)
 		}
-		err := w.readings.exec(ctx, tx, w.args)
+		n, err := w.readings.exec(ctx, tx, w.args)
 		clear(w.args) // drop references to the batch's strings
 		if err != nil {
 			return fmt.Errorf("store: add: %w", err)
+		}
+		if n < int64(len(readings)) {
+			// Some readings were stored before: the summaries counted
+			// them again, so recount the batch's meters (rare: re-sends).
+			st := tx.StmtContext(ctx, w.recountMeter)
+			for _, mb := range w.order {
+				if _, err := st.ExecContext(ctx, mb.id); err != nil {
+					return fmt.Errorf("store: add: meter %s: %w", mb.name, err)
+				}
+			}
+		}
+		var put *sql.Stmt
+		now := time.Now().UnixNano()
+		for _, mb := range w.order {
+			if mb.stateAt < 0 {
+				continue
+			}
+			if put == nil {
+				put = tx.StmtContext(ctx, w.putState)
+			}
+			r := &readings[mb.stateAt]
+			v := r.State
+			if v == nil {
+				v = []byte{}
+			}
+			if _, err := put.ExecContext(ctx, r.StateKind, r.Meter, v, now); err != nil {
+				return fmt.Errorf("store: add: state of %s: %w", mb.name, err)
+			}
 		}
 		return nil
 	})

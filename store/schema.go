@@ -62,11 +62,19 @@ CREATE TABLE telegrams (
 	hex     TEXT NOT NULL
 );
 `,
+	// 2: reading identities. A reading carries its identity within its
+	// meter (a hash of the telegram, or the AFL/DLMS counter); the same
+	// identity is stored at most once, whatever crash or re-send happens.
+	// Rows written before have none (NULL is never a conflict).
+	`
+ALTER TABLE readings ADD COLUMN ident INTEGER;
+CREATE UNIQUE INDEX readings_ident ON readings (meter_id, ident) WHERE ident IS NOT NULL;
+`,
 }
 
 // SchemaVersion is the schema version this build writes; it equals
 // len(migrations).
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // initSchema checks that the file is empty or a meterwire database this
 // build understands, and only then switches it to WAL and migrates it.

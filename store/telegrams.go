@@ -78,7 +78,7 @@ func (s *Store) AddTelegrams(ctx context.Context, entries []TelegramLog) error {
 		w.args = append(w.args, t.UnixNano(), e.Meter, e.Input, e.Outcome, rssi, e.Hex)
 	}
 	err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		if err := w.telegrams.exec(ctx, tx, w.args); err != nil {
+		if _, err := w.telegrams.exec(ctx, tx, w.args); err != nil {
 			return err
 		}
 		_, err := tx.StmtContext(ctx, w.trimLog).ExecContext(ctx, s.opts.TelegramLogSize)

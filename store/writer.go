@@ -31,14 +31,25 @@ func (m *multiInsert) prepare(ctx context.Context, db *sql.DB, head string, cols
 	return err
 }
 
-// exec inserts len(args)/cols rows within tx.
-func (m *multiInsert) exec(ctx context.Context, tx *sql.Tx, args []any) error {
+// exec inserts len(args)/cols rows within tx and reports how many rows
+// the statements changed (fewer than given for INSERT OR IGNORE).
+func (m *multiInsert) exec(ctx context.Context, tx *sql.Tx, args []any) (int64, error) {
+	var n int64
+	run := func(st *sql.Stmt, args []any) error {
+		res, err := st.ExecContext(ctx, args...)
+		if err != nil {
+			return err
+		}
+		k, err := res.RowsAffected()
+		n += k
+		return err
+	}
 	step := m.cols * rowsPerInsert
 	if len(args) >= step {
 		st := tx.StmtContext(ctx, m.many)
 		for len(args) >= step {
-			if _, err := st.ExecContext(ctx, args[:step]...); err != nil {
-				return err
+			if err := run(st, args[:step]); err != nil {
+				return n, err
 			}
 			args = args[step:]
 		}
@@ -46,13 +57,13 @@ func (m *multiInsert) exec(ctx context.Context, tx *sql.Tx, args []any) error {
 	if len(args) > 0 {
 		st := tx.StmtContext(ctx, m.one)
 		for len(args) > 0 {
-			if _, err := st.ExecContext(ctx, args[:m.cols]...); err != nil {
-				return err
+			if err := run(st, args[:m.cols]); err != nil {
+				return n, err
 			}
 			args = args[m.cols:]
 		}
 	}
-	return nil
+	return n, nil
 }
 
 func (m *multiInsert) close() {
@@ -67,12 +78,13 @@ func (m *multiInsert) close() {
 // space reused from batch to batch. Everything in it is guarded by
 // Store.wmu.
 type writer struct {
-	readings    multiInsert
-	telegrams   multiInsert
-	upsertMeter *sql.Stmt
-	updateMeter *sql.Stmt
-	putState    *sql.Stmt
-	trimLog     *sql.Stmt
+	readings     multiInsert
+	telegrams    multiInsert
+	upsertMeter  *sql.Stmt
+	updateMeter  *sql.Stmt
+	recountMeter *sql.Stmt
+	putState     *sql.Stmt
+	trimLog      *sql.Stmt
 
 	enc    fieldEncoder
 	buf    []byte
@@ -96,12 +108,15 @@ type meterBatch struct {
 	first, last  int64
 	n            int64
 	lastFieldsAt int // index into writer.ends of the latest reading
+	stateAt      int // index of the last reading carrying a state, -1 if none
 }
 
 func (w *writer) prepare(ctx context.Context, db *sql.DB) error {
 	w.meters = make(map[string]*meterBatch)
 	w.ids = make(map[string]int64)
-	if err := w.readings.prepare(ctx, db, "INSERT INTO readings (meter_id, t, fields, telegram) VALUES ", 4); err != nil {
+	// OR IGNORE: a reading whose identity is stored already is a no-op
+	// (the unique index readings_ident).
+	if err := w.readings.prepare(ctx, db, "INSERT OR IGNORE INTO readings (meter_id, t, fields, telegram, ident) VALUES ", 5); err != nil {
 		return err
 	}
 	if err := w.telegrams.prepare(ctx, db, "INSERT INTO telegrams (t, meter, input, outcome, rssi, hex) VALUES ", 6); err != nil {
@@ -131,6 +146,16 @@ WHERE id = ?1`)
 	if err != nil {
 		return err
 	}
+	w.recountMeter, err = db.PrepareContext(ctx, `
+UPDATE meters SET
+	n = (SELECT count(*) FROM readings WHERE meter_id = ?1),
+	first_t = coalesce((SELECT min(t) FROM readings WHERE meter_id = ?1), first_t),
+	last_t = coalesce((SELECT max(t) FROM readings WHERE meter_id = ?1), last_t),
+	last_fields = coalesce((SELECT fields FROM readings WHERE meter_id = ?1 ORDER BY t DESC, id DESC LIMIT 1), last_fields)
+WHERE id = ?1`)
+	if err != nil {
+		return err
+	}
 	w.putState, err = db.PrepareContext(ctx, `
 INSERT INTO state (kind, meter, value, updated) VALUES (?1, ?2, ?3, ?4)
 ON CONFLICT (kind, meter) DO UPDATE SET value = excluded.value, updated = excluded.updated`)
@@ -146,7 +171,7 @@ ON CONFLICT (kind, meter) DO UPDATE SET value = excluded.value, updated = exclud
 func (w *writer) close() {
 	w.readings.close()
 	w.telegrams.close()
-	for _, st := range []*sql.Stmt{w.upsertMeter, w.updateMeter, w.putState, w.trimLog} {
+	for _, st := range []*sql.Stmt{w.upsertMeter, w.updateMeter, w.recountMeter, w.putState, w.trimLog} {
 		if st != nil {
 			st.Close()
 		}
