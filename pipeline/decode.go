@@ -68,7 +68,7 @@ type decoder struct {
 	unconfigured int
 	dropped      atomic.Uint64
 	titles       map[[8]byte]string // P1 system title -> meter
-	saving       chan struct{} // closed when the background state write ends
+	saving       chan struct{}      // closed when the background state write ends
 }
 
 func newDecoder(opt Options) (*decoder, error) {

@@ -79,7 +79,7 @@ func TestAccessNumberWindow(t *testing.T) {
 	}
 	evs, _ := run(t, water, nil, []Frame{
 		f(250), f(254), f(3), // wraps: accepted
-		f(255),      // 4 behind 3: refused
+		f(255), // 4 behind 3: refused
 		f(195), // 64 behind: refused
 		f(194), // 65 behind: outside the window, accepted
 		f(190), // 4 behind the new reference: refused
