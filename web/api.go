@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"reflect"
 	"regexp"
 	"sort"
 	"strconv"
@@ -445,10 +447,28 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	name := unsafeFile.ReplaceAllString(m.Name, "_")
 	w.Header().Set("Content-Type", ctype)
 	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name + "." + format}))
-	if err := st.Export(r.Context(), w, m.Name, from, to, format); err != nil {
+	// A year of readings may take longer than the server's write timeout:
+	// the deadline moves on with every write instead, so only a client
+	// that stops reading is cut off.
+	out := progressWriter{w: w, rc: http.NewResponseController(w), d: s.writeTimeout}
+	if err := st.Export(r.Context(), out, m.Name, from, to, format); err != nil {
 		// Headers are sent; all that is left is to cut the answer short.
 		panic(http.ErrAbortHandler)
 	}
+}
+
+// progressWriter gives each write its own deadline of d.
+type progressWriter struct {
+	w  io.Writer
+	rc *http.ResponseController
+	d  time.Duration
+}
+
+func (p progressWriter) Write(b []byte) (int, error) {
+	if p.d > 0 {
+		p.rc.SetWriteDeadline(time.Now().Add(p.d))
+	}
+	return p.w.Write(b)
 }
 
 // Telegram is a telegram log entry as the API shows it.
@@ -500,10 +520,11 @@ func outcomeNames() string {
 }
 
 // readBody decodes a JSON request body of at most MaxBody bytes into v,
-// answering the error itself (415, 413, 400) when it fails. It also
-// refuses cross-site requests: a browser sends an Origin that does not
-// match the host.
-func (s *Server) readBody(w http.ResponseWriter, r *http.Request, v any) bool {
+// answering the error itself (415, 413, 400) when it fails. The body must
+// be one JSON object (example shows one in the error) and nothing after
+// it. It also refuses cross-site requests: a browser sends an Origin that
+// does not match the host.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request, v any, example string) bool {
 	if o := r.Header.Get("Origin"); o != "" {
 		u, err := url.Parse(o)
 		if err != nil || u.Host != r.Host {
@@ -515,8 +536,8 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, v any) bool {
 		writeErr(w, http.StatusUnsupportedMediaType, "send the body as JSON (Content-Type: application/json)")
 		return false
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, s.opt.MaxBody))
-	if err := dec.Decode(v); err != nil {
+	body := bufio.NewReader(http.MaxBytesReader(w, r.Body, s.opt.MaxBody))
+	fail := func(err error) bool {
 		var tooBig *http.MaxBytesError
 		var syntax *json.SyntaxError
 		var typ *json.UnmarshalTypeError
@@ -529,14 +550,79 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, v any) bool {
 				off = syntax.Offset
 			}
 			writeErr(w, http.StatusBadRequest, fmt.Sprintf("body is not valid JSON (at byte %d)", off))
-		case errors.As(err, &typ):
-			writeErr(w, http.StatusBadRequest, fmt.Sprintf("body: %s must be a %s", typ.Field, typ.Type))
+		case errors.As(err, &typ) && typ.Field != "":
+			writeErr(w, http.StatusBadRequest, fmt.Sprintf("body: %s must be %s, got %s", typ.Field, jsonKind(typ.Type), typ.Value))
 		default:
-			writeErr(w, http.StatusBadRequest, "body is not a JSON object")
+			writeErr(w, http.StatusBadRequest, "expected a JSON object like "+example)
 		}
 		return false
 	}
+	// What the body holds, told in JSON's words: decoding an array or a
+	// string into a struct would name Go types.
+	first, err := skipSpace(body)
+	if err != nil {
+		if err == io.EOF {
+			writeErr(w, http.StatusBadRequest, "the body is empty: expected a JSON object like "+example)
+			return false
+		}
+		return fail(err)
+	}
+	if first != '{' {
+		what := map[byte]string{'[': "an array", '"': "a string", 't': "true", 'f': "false", 'n': "null"}[first]
+		if what == "" && (first == '-' || first >= '0' && first <= '9') {
+			what = "a number"
+		}
+		if what == "" {
+			writeErr(w, http.StatusBadRequest, "body is not valid JSON: expected an object like "+example)
+			return false
+		}
+		writeErr(w, http.StatusBadRequest, "expected a JSON object like "+example+", got "+what)
+		return false
+	}
+	dec := json.NewDecoder(body)
+	if err := dec.Decode(v); err != nil {
+		return fail(err)
+	}
+	// One object, and only white space after it.
+	if _, err := skipSpace(bufio.NewReader(io.MultiReader(dec.Buffered(), body))); err != io.EOF {
+		if err != nil {
+			return fail(err)
+		}
+		writeErr(w, http.StatusBadRequest, "unexpected data after the JSON object: send one object per request")
+		return false
+	}
 	return true
+}
+
+// skipSpace skips JSON white space and returns the next byte, left
+// unread.
+func skipSpace(r *bufio.Reader) (byte, error) {
+	for {
+		b, err := r.ReadByte()
+		if err != nil {
+			return 0, err
+		}
+		switch b {
+		case ' ', '\t', '\r', '\n':
+			continue
+		}
+		return b, r.UnreadByte()
+	}
+}
+
+// jsonKind names a Go type as the JSON value it takes.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	}
+	return "an object"
 }
 
 // DecodeRequest is the body of POST /api/decode.
@@ -552,7 +638,7 @@ type DecodeRequest struct {
 
 func (s *Server) decode(w http.ResponseWriter, r *http.Request) {
 	var req DecodeRequest
-	if !s.readBody(w, r, &req) {
+	if !s.readBody(w, r, &req, `{"telegram": "...", "key": "..."}`) {
 		return
 	}
 	key, err := parseKey(req.Key)
@@ -595,7 +681,7 @@ var (
 
 func (s *Server) addMeter(w http.ResponseWriter, r *http.Request) {
 	var req AddMeterRequest
-	if !s.readBody(w, r, &req) {
+	if !s.readBody(w, r, &req, `{"name": "...", "id": "12345678", "key": "..."}`) {
 		return
 	}
 	req.Name, req.ID, req.Manufacturer = strings.TrimSpace(req.Name), strings.TrimSpace(req.ID), strings.ToUpper(strings.TrimSpace(req.Manufacturer))
@@ -659,13 +745,18 @@ type Inputs struct {
 	Sinks    []string          `json:"sinks"`
 	Token    bool              `json:"token_required"`
 	Live     int               `json:"live_streams"`
+	LiveMax  int               `json:"live_streams_max"`
+	// Dashboard says how many meters the dashboard tracks, and how many
+	// telegrams of meters beyond its limit it dropped.
+	Dashboard TrackerStats `json:"dashboard"`
 }
 
 func (s *Server) inputs(w http.ResponseWriter, r *http.Request) {
 	cfg := s.g.Config()
 	st := s.g.Pipeline().Stats()
 	out := Inputs{Health: s.g.Health(), Received: st.Received, Outcomes: map[string]uint64{}, Unknown: len(s.g.Pipeline().Unknown()),
-		Store: s.g.Store() != nil, Token: cfg.HTTP.Token.Set(), Live: s.live.Subscribers(), Sinks: []string{}}
+		Store: s.g.Store() != nil, Token: cfg.HTTP.Token.Set(), Live: s.live.Subscribers(), LiveMax: s.opt.MaxStreams,
+		Dashboard: s.state.stats(), Sinks: []string{}}
 	out.Demo = len(cfg.Inputs) == 0
 	for _, o := range pipeline.Outcomes() {
 		out.Outcomes[o.String()] = st.Count(o)

@@ -385,10 +385,13 @@ func TestAPIAddMeter(t *testing.T) {
 	}
 }
 
+// With a token, every API path needs it as "Authorization: Bearer" (the
+// scheme in any case); ?token= opens the live stream only (EventSource
+// cannot send headers); the UI page, which holds no data, loads without it.
 func TestAPIToken(t *testing.T) {
 	tg := startGateway(t, func(c *config.Config) { c.HTTP.Token = config.Secret("letmein-0123") })
 	tg.secrets = append(tg.secrets, "letmein-0123")
-	for _, p := range []string{"/", "/api/meters", "/api/events", "/api/telegrams", "/api/meters/heat/readings"} {
+	for _, p := range []string{"/api/meters", "/api/events", "/api/telegrams", "/api/meters/heat/readings", "/api/inputs", "/api/health", "/metrics"} {
 		if code, _ := tg.get(t, p); code != 401 {
 			t.Errorf("%s without token: %d", p, code)
 		}
@@ -399,16 +402,19 @@ func TestAPIToken(t *testing.T) {
 	if code, _ := tg.get(t, "/api/meters", "Authorization", "Bearer wrong"); code != 401 {
 		t.Errorf("wrong token: %d", code)
 	}
-	if code, body := tg.get(t, "/api/meters", "Authorization", "Bearer letmein-0123"); code != 200 || !strings.HasPrefix(body, "[") {
-		t.Errorf("with token: %d %s", code, body)
+	for _, auth := range []string{"Bearer letmein-0123", "bearer letmein-0123", "BEARER letmein-0123"} {
+		if code, body := tg.get(t, "/api/meters", "Authorization", auth); code != 200 || !strings.HasPrefix(body, "[") {
+			t.Errorf("with %q: %d %s", auth, code, body)
+		}
 	}
 	if code, _, _ := tg.do(t, "POST", "/api/decode", "application/json", `{"telegram":"`+omsMode7+`"}`, "Authorization", "Bearer letmein-0123"); code != 200 {
 		t.Errorf("decode with token: %d", code)
 	}
-	// Browsers open the UI and the stream with ?token=.
-	code, body, h := tg.do(t, "GET", "/?token=letmein-0123", "", "")
-	if code != 200 || !strings.Contains(body, "<script>") || h.Get("Content-Security-Policy") == "" {
-		t.Errorf("UI with token: %d", code)
+	// ?token= ends up in logs and history: refused but on the stream.
+	for _, p := range []string{"/api/meters?token=letmein-0123", "/api/meters/heat/export?format=csv&token=letmein-0123", "/api/inputs?token=letmein-0123", "/metrics?token=letmein-0123"} {
+		if code, body := tg.get(t, p); code != 401 || !strings.Contains(body, "/api/events only") {
+			t.Errorf("%s: %d %s", p, code, body)
+		}
 	}
 	resp, err := http.Get(tg.base + "/api/events?token=letmein-0123")
 	if err != nil {
@@ -416,10 +422,25 @@ func TestAPIToken(t *testing.T) {
 	}
 	resp.Body.Close()
 	if resp.StatusCode != 200 {
-		t.Errorf("stream with token: %d", resp.StatusCode)
+		t.Errorf("stream with ?token=: %d", resp.StatusCode)
 	}
-	if code, _ := tg.get(t, "/healthz"); code != 200 {
-		t.Errorf("healthz: %d", code)
+	code, body, h := tg.do(t, "GET", "/", "", "")
+	if code != 200 || !strings.Contains(body, "<script>") || h.Get("Content-Security-Policy") == "" {
+		t.Errorf("UI page without token: %d", code)
+	}
+	// /healthz without the token: the status, nothing about inputs or
+	// meters; the report is at /api/health.
+	code, body = tg.get(t, "/healthz")
+	var status map[string]string
+	if json.Unmarshal([]byte(body), &status) != nil || len(status) != 1 || status["status"] == "" || code != 200 && code != 503 {
+		t.Errorf("healthz without token: %d %s", code, body)
+	}
+	code, body = tg.get(t, "/api/health", "Authorization", "Bearer letmein-0123")
+	if code != 200 || !strings.Contains(body, `"inputs"`) || !strings.Contains(body, `"device"`) {
+		t.Errorf("/api/health with token: %d %s", code, body)
+	}
+	if code, _, _ := tg.do(t, "POST", "/api/health", "", "", "Authorization", "Bearer letmein-0123"); code != http.StatusMethodNotAllowed {
+		t.Errorf("POST /api/health: %d", code)
 	}
 }
 

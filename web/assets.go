@@ -12,8 +12,9 @@ import (
 var uiFiles embed.FS
 
 // page is the UI: ui/index.html with ui/app.css and ui/app.js inlined, so
-// that one request (which may carry ?token=) brings everything; csp allows
-// exactly those inline blocks.
+// that one request brings everything; csp allows exactly those inline
+// blocks. It holds no data, so the gateway serves it without the token;
+// its script sends the token with every API call.
 var page, csp = buildPage()
 
 func buildPage() ([]byte, string) {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -42,6 +43,7 @@ type LiveReading struct {
 // "telegram" for every frame (LiveTelegram), "reading" for every decoded
 // reading (LiveReading), "dropped" when this stream could not keep up and
 // missed events. Query parameters meter and outcome filter the stream.
+// At most MaxStreams streams are open at once; more get 503.
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	meter := q.Get("meter")
@@ -54,7 +56,18 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		}
 		outcome = &o
 	}
+	if n := s.streams.Add(1); n > int64(s.opt.MaxStreams) {
+		s.streams.Add(-1)
+		w.Header().Set("Retry-After", "30")
+		writeErr(w, http.StatusServiceUnavailable, fmt.Sprintf("too many live streams open (the limit is %d, http.max_live_streams in the configuration): close a page showing live data, or raise the limit", s.opt.MaxStreams))
+		return
+	}
+	defer s.streams.Add(-1)
 	rc := http.NewResponseController(w)
+	// The server's write timeout bounds a whole answer, and a stream does
+	// not end: clear it, and give each write a deadline of its own
+	// instead, so that a client that stops reading is still let go.
+	rc.SetWriteDeadline(time.Time{})
 	sub := s.live.Subscribe(func(ev *pipeline.Event) bool {
 		return (meter == "" || ev.Meter == meter) && (outcome == nil || ev.Outcome == *outcome)
 	})
@@ -67,7 +80,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 	buf := []byte("retry: 3000\n: meterwire live stream\n\n")
 	write := func() bool {
-		rc.SetWriteDeadline(time.Now().Add(30 * time.Second))
+		rc.SetWriteDeadline(time.Now().Add(s.writeTimeout))
 		_, err := w.Write(buf)
 		if err == nil {
 			err = rc.Flush()

@@ -31,6 +31,12 @@ type testGW struct {
 // sink on 127.0.0.1:0. edit may change the configuration before start.
 func startGateway(t testing.TB, edit func(*config.Config)) *testGW {
 	t.Helper()
+	return startGatewayOpt(t, Options{Heartbeat: 200 * time.Millisecond}, edit)
+}
+
+// startGatewayOpt is startGateway with the UI's options.
+func startGatewayOpt(t testing.TB, opt Options, edit func(*config.Config)) *testGW {
+	t.Helper()
 	cfg, demo := gateway.DemoConfig(t.TempDir())
 	cfg.HTTP.Listen = "127.0.0.1:0"
 	demo.Every, demo.Backfill = 150*time.Millisecond, 6*time.Hour
@@ -42,7 +48,7 @@ func startGateway(t testing.TB, edit func(*config.Config)) *testGW {
 	if edit != nil {
 		edit(cfg)
 	}
-	tg.ui = New(Options{Heartbeat: 200 * time.Millisecond})
+	tg.ui = New(opt)
 	g, err := gateway.New(cfg, gateway.Options{Demo: demo, Log: testLog{t}, Sinks: []pipeline.Sink{tg.ui.Sink()}, Routes: tg.ui.Routes, SilentCheck: time.Hour})
 	if err != nil {
 		t.Fatal(err)

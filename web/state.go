@@ -19,16 +19,37 @@ type meterState struct {
 	Outcomes                                        map[string]uint64
 }
 
-// tracker keeps the latest state of every meter heard, for the dashboard.
+// tracker keeps the latest state of every meter heard, for the dashboard,
+// up to a number of meters (a flood of ids must not fill the memory); it
+// counts the telegrams of further meters it drops.
 type tracker struct {
-	mu     sync.Mutex
-	meters map[string]*meterState
+	mu      sync.Mutex
+	meters  map[string]*meterState
+	max     int
+	dropped uint64 // telegrams of meters beyond max
 }
 
-// maxTracked bounds the number of meters tracked (a flood of ids).
-const maxTracked = 10000
+// DefaultMaxTracked is how many meters the dashboard keeps the latest
+// state of, unless Options say otherwise.
+const DefaultMaxTracked = 10000
 
-func newTracker() *tracker { return &tracker{meters: map[string]*meterState{}} }
+func newTracker(max int) *tracker { return &tracker{meters: map[string]*meterState{}, max: max} }
+
+// TrackerStats says how full the dashboard's meter state is.
+type TrackerStats struct {
+	Meters int `json:"meters"`
+	Max    int `json:"max_meters"`
+	// Dropped counts telegrams of meters heard after Max others, whose
+	// state the dashboard does not show (they still reach the pipeline's
+	// sinks and the telegram log).
+	Dropped uint64 `json:"dropped_telegrams"`
+}
+
+func (t *tracker) stats() TrackerStats {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return TrackerStats{Meters: len(t.meters), Max: t.max, Dropped: t.dropped}
+}
 
 func (t *tracker) update(evs []pipeline.Event) {
 	t.mu.Lock()
@@ -40,7 +61,8 @@ func (t *tracker) update(evs []pipeline.Event) {
 		}
 		m := t.meters[ev.Meter]
 		if m == nil {
-			if len(t.meters) >= maxTracked {
+			if len(t.meters) >= t.max {
+				t.dropped++
 				continue
 			}
 			m = &meterState{Outcomes: map[string]uint64{}}

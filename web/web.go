@@ -13,6 +13,7 @@ import (
 	"context"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/meterwire/meterwire/gateway"
@@ -35,6 +36,13 @@ type Options struct {
 	// Heartbeat is how often an idle live stream sends a comment to keep
 	// proxies from closing it (default 15 s).
 	Heartbeat time.Duration
+	// MaxStreams caps the live streams open at once (default: the
+	// gateway's http.max_live_streams); more get 503.
+	MaxStreams int
+	// MaxTracked caps the meters whose latest state the dashboard keeps
+	// (default DefaultMaxTracked); telegrams of further meters are
+	// counted, not kept.
+	MaxTracked int
 }
 
 // Server is the web UI and API of one gateway.
@@ -43,6 +51,10 @@ type Server struct {
 	live  *live.Broadcaster
 	state *tracker
 	g     *gateway.Gateway
+	// streams counts the live streams open; writeTimeout is the server's,
+	// which the stream and exports apply per write instead of per answer.
+	streams      atomic.Int64
+	writeTimeout time.Duration
 }
 
 // New returns a server; pass Sink to the gateway's sinks and Routes as its
@@ -58,7 +70,10 @@ func New(opt Options) *Server {
 	if opt.Heartbeat <= 0 {
 		opt.Heartbeat = 15 * time.Second
 	}
-	return &Server{opt: opt, live: live.New(opt.Buffer), state: newTracker()}
+	if opt.MaxTracked <= 0 {
+		opt.MaxTracked = DefaultMaxTracked
+	}
+	return &Server{opt: opt, live: live.New(opt.Buffer), state: newTracker(opt.MaxTracked)}
 }
 
 // Sink is the pipeline sink feeding the dashboard's meter state and the
@@ -79,9 +94,15 @@ func (u uiSink) Write(ctx context.Context, evs []pipeline.Event) error {
 
 // Routes adds the UI and the API to the gateway's HTTP server (it fits
 // gateway.Options.Routes). The gateway's bearer token, when configured,
-// already guards every route.
+// already guards every route but the page itself (GET /, which holds no
+// data), and its host check every route.
 func (s *Server) Routes(mux *http.ServeMux, g *gateway.Gateway) {
 	s.g = g
+	lim := g.HTTPLimits()
+	if s.opt.MaxStreams <= 0 {
+		s.opt.MaxStreams = lim.MaxLiveStreams
+	}
+	s.writeTimeout = lim.WriteTimeout
 	// Live streams end when the pipeline has drained, so that the HTTP
 	// server's graceful shutdown does not wait for them.
 	g.OnClose(s.live.Close)
@@ -115,7 +136,7 @@ func allowed(path string) string {
 		return "GET, POST"
 	case "/api/decode":
 		return "POST"
-	case "/api/unknown", "/api/telegrams", "/api/events", "/api/inputs":
+	case "/api/unknown", "/api/telegrams", "/api/events", "/api/inputs", "/api/health":
 		return "GET"
 	}
 	rest, ok := strings.CutPrefix(path, "/api/meters/")

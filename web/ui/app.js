@@ -4,14 +4,52 @@
 'use strict';
 
 (function () {
-  // ---- token: kept from ?token= for API calls, streams and links ----
+  // ---- token ----
+  // Given once in the address (#token=... , which the browser never sends
+  // to the server, or ?token=...), then kept for this tab and taken out of
+  // the address. Every API call sends it as "Authorization: Bearer"; only
+  // the live stream carries it in its URL, because EventSource cannot set
+  // headers (and the server accepts ?token= there and nowhere else).
   var params = new URLSearchParams(location.search);
-  var token = params.get('token') || sessionStorage.getItem('mw-token') || '';
-  if (params.get('token')) sessionStorage.setItem('mw-token', token);
+  var token = sessionStorage.getItem('mw-token') || '';
+  var given = params.get('token');
+  var hashToken = /^#token=([^&]*)/.exec(location.hash);
+  if (hashToken) given = decodeURIComponent(hashToken[1]);
+  if (given) {
+    token = given;
+    sessionStorage.setItem('mw-token', token);
+    params.delete('token');
+    var rest = params.toString();
+    history.replaceState(null, '', location.pathname + (rest ? '?' + rest : '') + (hashToken ? '#/' : location.hash));
+  }
 
-  function withToken(url) {
+  function streamURL(url) {
     if (!token) return url;
     return url + (url.indexOf('?') < 0 ? '?' : '&') + 'token=' + encodeURIComponent(token);
+  }
+
+  // download fetches url with the token and saves the answer as a file
+  // (a plain link could not send the Authorization header).
+  function download(url, filename) {
+    return fetch(url, { headers: token ? { 'Authorization': 'Bearer ' + token } : {} }).then(function (r) {
+      if (!r.ok) {
+        return r.text().then(function (text) {
+          var msg = 'HTTP ' + r.status;
+          try { msg = JSON.parse(text).error || msg; } catch (e) { if (text) msg = text; }
+          var err = new Error(msg);
+          err.status = r.status;
+          throw err;
+        });
+      }
+      return r.blob();
+    }).then(function (blob) {
+      var href = URL.createObjectURL(blob);
+      var a = el('a', { href: href, download: filename, hidden: true });
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(function () { URL.revokeObjectURL(href); }, 60000);
+    });
   }
 
   function api(path, opts) {
@@ -115,7 +153,7 @@
     if (stream && streamQuery === query) return;
     if (stream) stream.close();
     streamQuery = query;
-    stream = new EventSource(withToken('/api/events' + query));
+    stream = new EventSource(streamURL('/api/events' + query));
     stream.onopen = function () { conn.textContent = 'live: connected'; };
     stream.onerror = function () { conn.textContent = 'live: reconnecting…'; };
     ['telegram', 'reading', 'dropped'].forEach(function (type) {
@@ -162,7 +200,16 @@
     };
   }
   function errorBox(err) {
-    return el('p', { 'class': 'errmsg', role: 'alert' }, 'Error: ' + (err && err.message ? err.message : String(err)));
+    var box = el('p', { 'class': 'errmsg', role: 'alert' }, 'Error: ' + (err && err.message ? err.message : String(err)));
+    if (!err || err.status !== 401) return box;
+    // The API wants its token: ask for it (kept for this tab only).
+    var input = el('input', { type: 'password', id: 'token-input', autocomplete: 'off', 'aria-label': 'API token' });
+    return el('div', null, box, el('form', { 'class': 'toolbar', id: 'token-form', onsubmit: function (e) {
+      e.preventDefault();
+      if (!input.value) return;
+      sessionStorage.setItem('mw-token', input.value);
+      location.reload();
+    } }, el('label', { 'for': 'token-input' }, 'API token (http.token): '), input, el('button', { type: 'submit' }, 'Use token')));
   }
 
   // ---- dashboard ----
@@ -323,9 +370,19 @@
       if (!meter) return;
       var q = 'range=' + encodeURIComponent(range);
       var base = '/api/meters/' + encodeURIComponent(name);
-      exportBox.replaceChildren(
-        el('a', { 'class': 'button', href: withToken(base + '/export?format=csv&' + q), download: name + '.csv', id: 'export-csv' }, 'Export CSV'),
-        el('a', { 'class': 'button', href: withToken(base + '/export?format=json&' + q), download: name + '.json' }, 'Export JSON'));
+      // Links that work as links without a token; with one, a click
+      // fetches the file with the Authorization header instead.
+      var exportErr = el('span', { 'class': 'errmsg', role: 'alert' });
+      function exportLink(format, id) {
+        var url = base + '/export?format=' + format + '&' + q, file = name + '.' + format;
+        return el('a', { 'class': 'button', href: url, download: file, id: id, onclick: function (e) {
+          if (!token) return;
+          e.preventDefault();
+          exportErr.textContent = '';
+          download(url, file).catch(function (err) { exportErr.textContent = 'Export failed: ' + err.message; });
+        } }, 'Export ' + format.toUpperCase());
+      }
+      exportBox.replaceChildren(exportLink('csv', 'export-csv'), exportLink('json', 'export-json'), exportErr);
       charts.replaceChildren();
       var fields = meter.numeric_fields.slice(0, 12);
       if (!fields.length) charts.append(el('p', null, 'No numeric readings to chart.'));
@@ -679,7 +736,9 @@
           el('div', { 'class': 'scroll' }, el('table', null, el('thead', null, el('tr', null, el('th', null, 'Outcome'), el('th', null, 'Count'))), ob)),
           el('h2', null, 'Outputs'),
           el('p', null, 'Readings go to: ' + s.sinks.join(', ') + '. ' + (s.store ? 'History is kept in the embedded store.' : 'The history store is disabled: no charts.') +
-            ' API token ' + (s.token_required ? 'required.' : 'not configured (listen on localhost only).') + ' Live streams open: ' + s.live_streams + '.'));
+            ' API token ' + (s.token_required ? 'required.' : 'not configured (listen on localhost only).') + ' Live streams open: ' + s.live_streams + ' of at most ' + s.live_streams_max + '.'),
+          el('p', { id: 'tracked' }, 'The dashboard tracks ' + fmtNum(s.dashboard.meters) + ' meters (at most ' + fmtNum(s.dashboard.max_meters) + ').' +
+            (s.dashboard.dropped_telegrams ? ' Telegrams of further meters not shown here: ' + fmtNum(s.dashboard.dropped_telegrams) + ' (they are still decoded, stored and published).' : '')));
       }).catch(function (e) { box.replaceChildren(errorBox(e)); });
     }
     load();
