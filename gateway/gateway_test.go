@@ -297,10 +297,19 @@ func TestGatewayChild(t *testing.T) {
 // A demo restarted on its own data: the persisted counters must not make
 // the fleet's new telegrams look like replays, while an old telegram sent
 // again is refused and counted.
+//
+// It failed now and then with "1 replays after a restart": the simulated
+// fleet restarts its counters from the clock (tenths of a second), and at
+// 10 frames a second with scheduling jitter they ran a few tenths ahead
+// of it; a restart within that lead sent a counter the gateway had seen
+// (a real meter's counter never goes back, so the gateway was right). The
+// test restarts the fleet once its counters can resume.
 func TestDemoRestartAndReplay(t *testing.T) {
 	dir := t.TempDir()
 	var old []byte
+	var first *Demo
 	g, stop := startDemo(t, dir, func(_ *config.Config, d *Demo, o *Options) {
+		first = d
 		o.Sinks = append(o.Sinks, sinkFunc(func(evs []pipeline.Event) {
 			for _, ev := range evs {
 				if ev.Meter == "heat" && ev.Outcome == pipeline.Decoded && old == nil {
@@ -313,6 +322,7 @@ func TestDemoRestartAndReplay(t *testing.T) {
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
+	time.Sleep(time.Until(first.Fleet.ResumeAfter()))
 	g, _ = startDemo(t, dir, nil)
 	waitFor(t, "live telegrams after the restart", func() bool { return g.Pipeline().Stats().Count(pipeline.Decoded) > 12 })
 	if n := g.Pipeline().Stats().Count(pipeline.Replay); n != 0 {

@@ -204,6 +204,28 @@ func (f *Fleet) Meters() []*Meter { return append([]*Meter(nil), f.meters...) }
 // P1 returns the P1 meter, nil if the fleet has none.
 func (f *Fleet) P1() *P1Meter { return f.p1 }
 
+// ResumeAfter is the earliest time at which a fleet started anew (the same
+// meters, counting again from their seeds) sends message and frame
+// counters above every one this fleet has sent. The counters follow the
+// clock in tenths of a second (clockCounter), and run ahead of it when a
+// meter transmits more than ten times a second or in a burst after its
+// schedule fell behind. A real meter never starts its counters again; a
+// restarted simulation stands for one only from this time on, and a
+// gateway that keeps its replay state rightly refuses the counters of one
+// restarted sooner.
+func (f *Fleet) ResumeAfter() time.Time {
+	var c uint32
+	for _, m := range f.meters {
+		m.mu.Lock()
+		c = max(c, m.mcr)
+		m.mu.Unlock()
+	}
+	if f.p1 != nil {
+		c = max(c, f.p1.FrameCounter())
+	}
+	return counterTime(c + 1)
+}
+
 // Meter returns the wM-Bus meter with the given name, nil if none.
 func (f *Fleet) Meter(name string) *Meter { return f.byName[name] }
 

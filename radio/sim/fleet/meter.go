@@ -450,14 +450,20 @@ func bcdID(n int) uint32 {
 	return uint32(v)
 }
 
+const counterEpoch = 1577836800 // 2020-01-01T00:00:00Z
+
+// counterTime is the time at which clockCounter reaches c.
+func counterTime(c uint32) time.Time {
+	return time.UnixMilli((counterEpoch*10 + int64(c)) * 100)
+}
+
 // clockCounter is a message counter derived from the time: tenths of a
 // second since 2020. Counters take the larger of it and their last value
 // plus one, so they rise with every frame and also across a restart of
 // the simulation (a gateway that persisted the last counter would take a
 // restarted fleet counting from its seed for a replay).
 func clockCounter(t time.Time) uint32 {
-	const epoch = 1577836800 // 2020-01-01T00:00:00Z
-	d := t.UnixMilli()/100 - epoch*10
+	d := t.UnixMilli()/100 - counterEpoch*10
 	if d < 0 {
 		return 0
 	}
