@@ -73,6 +73,20 @@ func Parse(file string, data []byte) (*Config, error) {
 	return c, nil
 }
 
+// SetDataDir moves the data directory to dir (serve --data-dir), and with
+// it the store and the MQTT queue unless the configuration gave them paths
+// of their own.
+func (c *Config) SetDataDir(dir string) {
+	old := c.DataDir
+	c.DataDir = dir
+	if c.Store.Path == filepath.Join(old, "meterwire.db") {
+		c.Store.Path = filepath.Join(dir, "meterwire.db")
+	}
+	if m := c.Sinks.MQTT; m != nil && m.QueueDir == filepath.Join(old, "mqtt-queue") {
+		m.QueueDir = filepath.Join(dir, "mqtt-queue")
+	}
+}
+
 // Default is the configuration of demo mode and of fields not given.
 func Default(dataDir string) *Config {
 	c := &Config{DataDir: dataDir}
@@ -502,7 +516,7 @@ func (p *parser) sinks(v *yaml.Node, c *Config) error {
 		case "mqtt":
 			m := &MQTT{}
 			c.Sinks.MQTT = m
-			err = p.fields(v, "sinks.mqtt", []string{"url", "topic_prefix", "client_id", "username", "password", "password_env", "homeassistant", "discovery_prefix", "queue_dir"}, func(key string, k, v *yaml.Node) (err error) {
+			err = p.fields(v, "sinks.mqtt", []string{"url", "topic_prefix", "client_id", "username", "password", "password_env", "homeassistant", "discovery_prefix", "queue_dir", "queue_max"}, func(key string, k, v *yaml.Node) (err error) {
 				w := "sinks.mqtt." + key
 				switch key {
 				case "url":
@@ -537,6 +551,15 @@ func (p *parser) sinks(v *yaml.Node, c *Config) error {
 					m.DiscoveryPrefix, err = p.str(v, w)
 				case "queue_dir":
 					m.QueueDir, err = p.path(v, w)
+				case "queue_max":
+					var s string
+					if s, err = p.str(v, w); err == nil {
+						n, e := ParseSize(s)
+						if e != nil || n < MinQueueMax {
+							err = p.errf(v, "a size of at least 1MiB, e.g. 256MiB, 1GB or 268435456 (bytes)", "%s %q", w, s)
+						}
+						m.QueueMax = n
+					}
 				}
 				return err
 			})
@@ -546,6 +569,33 @@ func (p *parser) sinks(v *yaml.Node, c *Config) error {
 		}
 		return err
 	})
+}
+
+// MinQueueMax is the smallest sinks.mqtt.queue_max accepted.
+const MinQueueMax = 1 << 20
+
+// ParseSize reads a size in bytes: a whole number, optionally followed by
+// a unit, B, kB/KB, MB, GB (powers of 1000) or KiB, MiB, GiB (powers of
+// 1024), with or without a space: "268435456", "256MiB", "1 GB".
+func ParseSize(s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	n, err := strconv.ParseInt(s[:i], 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("size %q: no number", s)
+	}
+	units := map[string]int64{"": 1, "b": 1, "kb": 1e3, "mb": 1e6, "gb": 1e9, "kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30}
+	mul, ok := units[strings.ToLower(strings.TrimSpace(s[i:]))]
+	if !ok {
+		return 0, fmt.Errorf("size %q: unit must be B, kB, MB, GB, KiB, MiB or GiB", s)
+	}
+	if n > (1<<62)/mul {
+		return 0, fmt.Errorf("size %q is too large", s)
+	}
+	return n * mul, nil
 }
 
 func (p *parser) checkBrokerURL(v *yaml.Node, s string) error {

@@ -12,11 +12,13 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/meterwire/meterwire/broker"
 	"github.com/meterwire/meterwire/config"
+	"github.com/meterwire/meterwire/internal/lockfile"
 	"github.com/meterwire/meterwire/pipeline"
 	"github.com/meterwire/meterwire/radio/receiver"
 	"github.com/meterwire/meterwire/sink/history"
@@ -58,6 +60,7 @@ type Gateway struct {
 	pipe    *pipeline.Pipeline
 	metrics *metrics.Metrics
 	broker  *broker.Broker // embedded MQTT broker, nil if none
+	locks   []*lockfile.Lock
 	started time.Time
 
 	mu     sync.Mutex
@@ -86,9 +89,13 @@ func New(cfg *config.Config, opt Options) (*Gateway, error) {
 	if len(cfg.Inputs) == 0 && opt.Demo == nil {
 		return nil, errors.New("no inputs configured: add an inputs: section (see meterwire serve --help), or run without -c for the demo")
 	}
+	if err := g.lock(); err != nil {
+		return nil, err
+	}
 	if !cfg.Store.Disabled {
 		st, err := store.Open(cfg.Store.Path, store.Options{})
 		if err != nil {
+			g.closeStore()
 			return nil, fmt.Errorf("store: %w", err)
 		}
 		g.store = st
@@ -153,12 +160,43 @@ func (g *Gateway) logf(format string, args ...any) {
 	fmt.Fprintf(g.opt.Log, "meterwire: "+format+"\n", args...)
 }
 
+// lock takes the data directory (and the store's file, when it lives
+// elsewhere) for this process: a second gateway on the same data would
+// share its store and replay state without either knowing.
+func (g *Gateway) lock() error {
+	paths := []string{filepath.Join(g.cfg.DataDir, "meterwire.lock")}
+	if !g.cfg.Store.Disabled {
+		dd, _ := filepath.Abs(g.cfg.DataDir)
+		sp, _ := filepath.Abs(g.cfg.Store.Path)
+		if filepath.Dir(sp) != dd {
+			paths = append(paths, sp+".lock")
+		}
+	}
+	for _, p := range paths {
+		l, err := lockfile.Acquire(p)
+		if err != nil {
+			g.closeStore()
+			if errors.Is(err, lockfile.ErrLocked) {
+				return fmt.Errorf("%w: another meterwire uses this data; stop it first, or give this one its own directory (serve --data-dir DIR, or data_dir: in the configuration)", err)
+			}
+			return fmt.Errorf("data directory: %w", err)
+		}
+		g.locks = append(g.locks, l)
+	}
+	return nil
+}
+
+// closeStore closes the store and then releases the data directory.
 func (g *Gateway) closeStore() {
 	if g.store != nil {
 		if err := g.store.Close(); err != nil {
 			g.logf("store: %v", err)
 		}
 	}
+	for _, l := range g.locks {
+		l.Release()
+	}
+	g.locks = nil
 }
 
 // Config is the gateway's configuration.

@@ -100,7 +100,7 @@ func runServe(ctx context.Context, stdout, stderr io.Writer, o *serveOpts) error
 			return err
 		}
 		if o.dataDir != "" {
-			cfg.DataDir = o.dataDir
+			cfg.SetDataDir(o.dataDir)
 		}
 	}
 	if o.listen != "" {
