@@ -41,35 +41,8 @@ import (
 // telegrams per meter (3).
 func BenchmarkServeHexTCP(b *testing.B) {
 	meters, rounds := envInt("MW_LOAD_METERS", 100000), envInt("MW_LOAD_ROUNDS", 3)
-	dir := b.TempDir()
-	bin := filepath.Join(dir, "meterwire")
-	build := exec.Command("go", "build", "-o", bin, "github.com/meterwire/meterwire/cmd/meterwire")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		b.Fatal(err)
-	}
-	f := fleet.Generate(meters, 1)
-	// The telegrams, generated before anything is measured.
-	t0 := time.Now().Add(-time.Duration(rounds) * time.Hour)
-	var lines []byte
-	total := 0
-	for r := 0; r < rounds; r++ {
-		for _, m := range f.Meters() {
-			fr, err := m.Next(t0.Add(time.Duration(r) * time.Hour))
-			if err != nil {
-				b.Fatal(err)
-			}
-			// With format A CRCs, as receivers print them: without, one
-			// frame in 65536 would look like one with a CRC.
-			withCRC, err := wmbus.AppendCRC(nil, fr.Data, wmbus.FormatA)
-			if err != nil {
-				b.Fatal(err)
-			}
-			lines = hex.AppendEncode(lines, withCRC)
-			lines = append(lines, '\n')
-			total++
-		}
-	}
+	rig := newLoadRig(b, meters, rounds)
+	dir, bin, lines, total, t0 := rig.dir, rig.bin, rig.lines, rig.total, rig.t0
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
@@ -84,27 +57,8 @@ func BenchmarkServeHexTCP(b *testing.B) {
 		<-time.After(10 * time.Minute)
 		c.Close()
 	}()
-	// The configuration: every meter with its key.
-	var cfg strings.Builder
 	httpAddr := freeAddr(b)
-	fmt.Fprintf(&cfg, "data_dir: %s\ninputs:\n  - hex+tcp://%s\nhttp:\n  listen: %s\n", dir, ln.Addr(), httpAddr)
-	if u := os.Getenv("MW_LOAD_MQTT"); u != "" {
-		fmt.Fprintf(&cfg, "sinks:\n  mqtt:\n    url: %s\n    homeassistant: true\n", u)
-	}
-	// A fleet this size is a CSV file (meters_file), as a utility exports it.
-	var fleetCSV strings.Builder
-	fleetCSV.WriteString("name,id,manufacturer,key\n")
-	for _, m := range f.Meters() {
-		fmt.Fprintf(&fleetCSV, "%s,%s,%s,%X\n", m.Name, m.Address.IDString(), m.Address.ManufacturerCode(), m.Key)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "fleet.csv"), []byte(fleetCSV.String()), 0o600); err != nil {
-		b.Fatal(err)
-	}
-	cfg.WriteString("meters_file: fleet.csv\n")
-	cfgPath := filepath.Join(dir, "meterwire.yaml")
-	if err := os.WriteFile(cfgPath, []byte(cfg.String()), 0o600); err != nil {
-		b.Fatal(err)
-	}
+	cfgPath := rig.config(b, ln.Addr().String(), httpAddr, os.Getenv("MW_LOAD_MQTT"))
 	var mqttCount atomic.Int64
 	var mqttLast atomic.Int64
 	if u := os.Getenv("MW_LOAD_MQTT"); u != "" {
@@ -244,7 +198,7 @@ func health(addr string) (Health, error) {
 	var h Health
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "GET", "http://"+addr+"/healthz", nil)
+	req, _ := http.NewRequestWithContext(ctx, "GET", "http://"+addr+"/api/health", nil)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return h, err
@@ -273,4 +227,69 @@ func procStatus(pid int, key string) int {
 		}
 	}
 	return 0
+}
+
+// loadRig is what the load and crash tests share: a built meterwire, a
+// fleet of meters with their keys in a CSV file, and its telegrams as hex
+// lines (with format A CRCs, as receivers print them), generated before
+// anything is measured.
+type loadRig struct {
+	dir, bin string
+	fleet    *fleet.Fleet
+	lines    []byte
+	total    int
+	t0       time.Time
+}
+
+func newLoadRig(tb testing.TB, meters, rounds int) *loadRig {
+	r := &loadRig{dir: tb.TempDir()}
+	r.bin = filepath.Join(r.dir, "meterwire")
+	build := exec.Command("go", "build", "-o", r.bin, "github.com/meterwire/meterwire/cmd/meterwire")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		tb.Fatal(err)
+	}
+	r.fleet = fleet.Generate(meters, 1)
+	r.t0 = time.Now().Add(-time.Duration(rounds) * time.Hour)
+	for n := 0; n < rounds; n++ {
+		for _, m := range r.fleet.Meters() {
+			fr, err := m.Next(r.t0.Add(time.Duration(n) * time.Hour))
+			if err != nil {
+				tb.Fatal(err)
+			}
+			// Without CRCs, one frame in 65536 would look like one with a CRC.
+			withCRC, err := wmbus.AppendCRC(nil, fr.Data, wmbus.FormatA)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			r.lines = hex.AppendEncode(r.lines, withCRC)
+			r.lines = append(r.lines, '\n')
+			r.total++
+		}
+	}
+	// A fleet this size is a CSV file (meters_file), as a utility exports it.
+	var csv strings.Builder
+	csv.WriteString("name,id,manufacturer,key\n")
+	for _, m := range r.fleet.Meters() {
+		fmt.Fprintf(&csv, "%s,%s,%s,%X\n", m.Name, m.Address.IDString(), m.Address.ManufacturerCode(), m.Key)
+	}
+	if err := os.WriteFile(filepath.Join(r.dir, "fleet.csv"), []byte(csv.String()), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	return r
+}
+
+// config writes a configuration reading hex+tcp from input, serving HTTP
+// on httpAddr and publishing to mqttURL when it is set; it returns its path.
+func (r *loadRig) config(tb testing.TB, input, httpAddr, mqttURL string) string {
+	var cfg strings.Builder
+	fmt.Fprintf(&cfg, "data_dir: %s\ninputs:\n  - hex+tcp://%s\nhttp:\n  listen: %s\nmeters_file: fleet.csv\n", r.dir, input, httpAddr)
+	if mqttURL != "" {
+		fmt.Fprintf(&cfg, "sinks:\n  mqtt:\n    url: %s\n    homeassistant: true\n", mqttURL)
+	}
+	p := filepath.Join(r.dir, "meterwire.yaml")
+	if err := os.WriteFile(p, []byte(cfg.String()), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	return p
 }

@@ -194,7 +194,7 @@ func (d *decoder) guardTelegram(ev *Event, st *meterState, o *observation) bool 
 		ev.Outcome, ev.Err = Replay, why
 		return false
 	}
-	if st.refused > 0 {
+	if st.refused > 0 && st.resetDue(o.now, d.opt.ReplayReset) {
 		d.opt.Logf("meter %s: accepted again after %d telegrams refused as replays, since nothing was accepted for %v (the meter was reset?)", ev.Meter, st.refused, d.opt.ReplayReset)
 	}
 	st.accept(o)
@@ -430,7 +430,7 @@ func (d *decoder) decodeP1(f Frame, ev *Event) {
 // taken as a restarted meter.
 func (d *decoder) resetDue(title [8]byte, now time.Time) bool {
 	st := d.meters[d.titles[title]]
-	return st != nil && st.accepted != 0 && now.UnixNano()-st.accepted >= int64(d.opt.ReplayReset)
+	return st != nil && st.resetDue(now.UnixNano(), d.opt.ReplayReset)
 }
 
 // printable returns b as text when it is letters (a DLMS system title

@@ -93,7 +93,7 @@ func (g *guard) check(o *observation, reset time.Duration) string {
 			return "an exact copy of an earlier telegram of this meter"
 		}
 	}
-	if g.accepted != 0 && reset > 0 && o.now-g.accepted >= int64(reset) {
+	if g.resetDue(o.now, reset) {
 		return "" // silent (or refused) for ReplayReset: a new reference
 	}
 	both := g.has & o.has
@@ -112,6 +112,11 @@ func (g *guard) check(o *observation, reset time.Duration) string {
 		}
 	}
 	return ""
+}
+
+// resetDue reports whether nothing was accepted for reset before now.
+func (g *guard) resetDue(now int64, reset time.Duration) bool {
+	return g.accepted != 0 && reset > 0 && now-g.accepted >= int64(reset)
 }
 
 // accept makes o the newest accepted telegram.
