@@ -84,6 +84,10 @@ type MQTT struct {
 	// QueueDir holds messages while the broker is away (default
 	// DataDir/mqtt-queue).
 	QueueDir string
+	// QueueMax bounds the bytes the queue takes on disk (0: the sink's
+	// default, 256 MiB). At the bound the queue keeps only the newest
+	// message of each topic (each meter's latest state).
+	QueueMax int64
 }
 
 // Broker is the embedded MQTT broker.
@@ -96,7 +100,16 @@ type Store struct {
 	Disabled  bool
 	Path      string        // default DataDir/meterwire.db
 	Retention time.Duration // 0: keep everything
+	// MinFree is the free space the file system of the store (and of the
+	// MQTT queue) must keep: below it the gateway pauses ingest, with a
+	// message, before SQLite fails with "disk full" (default
+	// DefaultMinFree; negative: no guard).
+	MinFree int64
 }
+
+// DefaultMinFree is the default Store.MinFree: room for a few minutes of
+// ingest at full rate, SQLite's WAL and a checkpoint.
+const DefaultMinFree = 256 << 20
 
 // HTTP is the web UI and API server. Zero limits take the defaults
 // below.

@@ -101,6 +101,9 @@ func applyDefaults(c *Config) {
 	if c.Store.Path == "" {
 		c.Store.Path = filepath.Join(c.DataDir, "meterwire.db")
 	}
+	if c.Store.MinFree == 0 {
+		c.Store.MinFree = DefaultMinFree
+	}
 	if c.HTTP.Listen == "" {
 		c.HTTP.Listen = DefaultListen
 	}
@@ -607,8 +610,20 @@ func (p *parser) checkBrokerURL(v *yaml.Node, s string) error {
 }
 
 func (p *parser) store(v *yaml.Node, c *Config) error {
-	return p.fields(v, "store", []string{"path", "retention", "disabled"}, func(key string, k, v *yaml.Node) (err error) {
+	return p.fields(v, "store", []string{"path", "retention", "disabled", "min_free"}, func(key string, k, v *yaml.Node) (err error) {
 		switch key {
+		case "min_free":
+			var s string
+			if s, err = p.str(v, "store.min_free"); err == nil {
+				n, e := ParseSize(s)
+				if e != nil || n < 0 {
+					err = p.errf(v, "a size such as 256MB or 1GiB (0 turns the guard off)", "store.min_free %q", s)
+				}
+				c.Store.MinFree = n
+				if n == 0 {
+					c.Store.MinFree = -1
+				}
+			}
 		case "path":
 			c.Store.Path, err = p.path(v, "store.path")
 		case "retention":

@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -50,6 +51,11 @@ type Options struct {
 	Version string
 	// Pprof serves Go's profiler under /debug/pprof/ (behind the token).
 	Pprof bool
+	// HealthGrace is how long after the start inputs may take to connect
+	// before health counts them as down (default 30 s).
+	HealthGrace time.Duration
+	// DiskCheck is how often free disk space is checked (default 5 s).
+	DiskCheck time.Duration
 }
 
 // Gateway is one running `meterwire serve`.
@@ -84,6 +90,12 @@ func New(cfg *config.Config, opt Options) (*Gateway, error) {
 	}
 	if opt.SilentCheck <= 0 {
 		opt.SilentCheck = 30 * time.Second
+	}
+	if opt.HealthGrace <= 0 {
+		opt.HealthGrace = 30 * time.Second
+	}
+	if opt.DiskCheck <= 0 {
+		opt.DiskCheck = 5 * time.Second
 	}
 	g := &Gateway{cfg: cfg, opt: opt, started: time.Now()}
 	if len(cfg.Inputs) == 0 && opt.Demo == nil {
@@ -279,6 +291,7 @@ func (g *Gateway) Run(ctx context.Context) error {
 	}
 	runCtx, cancelRun := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelRun()
+	go g.diskGuard(runCtx)
 	pipeErr := make(chan error, 1)
 	go func() { pipeErr <- g.pipe.Run(runCtx) }()
 
@@ -458,30 +471,76 @@ func (g *Gateway) retention(ctx context.Context) {
 	}
 }
 
-// Health is the /healthz answer.
+// Health is the gateway's health report (GET /api/health; /healthz gives
+// its status alone to callers without the token).
 type Health struct {
-	Status   string        `json:"status"` // ok, or degraded when an input is down or a meter silent
-	Uptime   string        `json:"uptime"`
-	Inputs   []InputStatus `json:"inputs"`
-	Silent   []string      `json:"silent_meters"`
-	Received uint64        `json:"telegrams"`
-	Decoded  uint64        `json:"decoded"`
+	// Status is "ok"; "degraded" while readings still reach the store
+	// but something needs a look (an input down, a meter silent, a sink
+	// other than the store failing); "failing" while readings are not
+	// being stored (ingest paused for disk space, the store's writes
+	// failing, every sink failing). Problems says what, in words.
+	Status   string                `json:"status"`
+	Problems []string              `json:"problems"`
+	Uptime   string                `json:"uptime"`
+	Inputs   []InputStatus         `json:"inputs"`
+	Sinks    []pipeline.SinkStatus `json:"sinks"`
+	Silent   []string              `json:"silent_meters"`
+	Received uint64                `json:"telegrams"`
+	Decoded  uint64                `json:"decoded"`
+	// Paused says why ingest is paused ("" while it runs).
+	Paused string `json:"ingest_paused,omitempty"`
 }
 
-// Health reports the gateway's state.
+// Health reports the gateway's state. For HealthGrace after the start,
+// inputs that have not connected yet are not a problem (meters are silent
+// only once they were awaited for their expect_every since the start).
 func (g *Gateway) Health() Health {
 	st := g.pipe.Stats()
-	h := Health{Status: "ok", Uptime: time.Since(g.started).Round(time.Second).String(), Inputs: g.Inputs(), Silent: g.metrics.Silent(), Received: st.Received, Decoded: st.Count(pipeline.Decoded)}
+	h := Health{Status: "ok", Problems: []string{}, Uptime: time.Since(g.started).Round(time.Second).String(), Inputs: g.Inputs(), Sinks: g.pipe.Sinks(), Silent: g.metrics.Silent(), Received: st.Received, Decoded: st.Count(pipeline.Decoded), Paused: g.pipe.Paused()}
 	if h.Silent == nil {
 		h.Silent = []string{}
 	}
-	for _, in := range h.Inputs {
-		if !in.Connected && !in.Done {
+	degraded := func(p string) {
+		h.Problems = append(h.Problems, p)
+		if h.Status == "ok" {
 			h.Status = "degraded"
 		}
 	}
+	failing := func(p string) {
+		h.Problems = append(h.Problems, p)
+		h.Status = "failing"
+	}
+	if h.Paused != "" {
+		failing("ingest paused: " + h.Paused)
+	}
+	down := 0
+	for _, s := range h.Sinks {
+		if s.Error == "" {
+			continue
+		}
+		down++
+		p := fmt.Sprintf("sink %s failing since %s: %s", s.Name, s.FailingSince.Format(time.RFC3339), s.Error)
+		if s.Name == "store" {
+			failing(p)
+		} else {
+			degraded(p)
+		}
+	}
+	if down > 0 && down == len(h.Sinks) && h.Status != "failing" {
+		failing("every sink is failing")
+	}
+	settled := time.Since(g.started) >= g.opt.HealthGrace
+	for _, in := range h.Inputs {
+		if !in.Connected && !in.Done && settled {
+			msg := "input " + in.Name + " is not connected"
+			if in.Error != "" {
+				msg += ": " + in.Error
+			}
+			degraded(msg)
+		}
+	}
 	if len(h.Silent) > 0 {
-		h.Status = "degraded"
+		degraded("silent for longer than expected: " + strings.Join(h.Silent, ", "))
 	}
 	return h
 }

@@ -114,6 +114,68 @@ type Pipeline struct {
 	closeOnce sync.Once
 	done      chan struct{}
 	started   atomic.Bool
+	pause     atomic.Pointer[pauseGate]
+	pauseMu   sync.Mutex
+}
+
+// pauseGate holds Ingest while ingest is paused; resumed is closed by Resume.
+type pauseGate struct {
+	reason  string
+	resumed chan struct{}
+}
+
+// Pause holds every Ingest call (the receivers feel backpressure; nothing
+// queued is dropped) until Resume, for the reason given (see Paused).
+// Decoding and the sinks go on with what is queued.
+func (p *Pipeline) Pause(reason string) {
+	p.pauseMu.Lock()
+	defer p.pauseMu.Unlock()
+	if g := p.pause.Load(); g != nil {
+		p.pause.Store(&pauseGate{reason: reason, resumed: g.resumed})
+		return
+	}
+	p.pause.Store(&pauseGate{reason: reason, resumed: make(chan struct{})})
+}
+
+// Resume lets Ingest go on after Pause.
+func (p *Pipeline) Resume() {
+	p.pauseMu.Lock()
+	defer p.pauseMu.Unlock()
+	if g := p.pause.Swap(nil); g != nil {
+		close(g.resumed)
+	}
+}
+
+// Paused returns the reason ingest is paused, or "".
+func (p *Pipeline) Paused() string {
+	if g := p.pause.Load(); g != nil {
+		return g.reason
+	}
+	return ""
+}
+
+// SinkStatus is the state of one sink, for health.
+type SinkStatus struct {
+	Name string `json:"name"`
+	// Queued is how many events wait in the sink's queue.
+	Queued int `json:"queued"`
+	// Error is the last write's error while writes fail (the batch is
+	// retried), FailingSince when the failures began.
+	Error        string    `json:"error,omitempty"`
+	FailingSince time.Time `json:"failing_since,omitzero"`
+	// Written counts the events written.
+	Written uint64 `json:"written"`
+}
+
+// Sinks reports every sink's state.
+func (p *Pipeline) Sinks() []SinkStatus {
+	out := make([]SinkStatus, len(p.sinks))
+	for i, s := range p.sinks {
+		s.mu.Lock()
+		out[i] = SinkStatus{Name: s.sink.Name(), Queued: len(s.q), Error: s.err, FailingSince: s.failingSince, Written: s.written}
+		s.mu.Unlock()
+	}
+	return out
 }
 
 // New prepares a pipeline; add sinks, then Run it.
@@ -144,17 +206,24 @@ func (p *Pipeline) AddSink(s Sink) {
 	if p.started.Load() {
 		panic("pipeline: AddSink after Run")
 	}
-	p.sinks = append(p.sinks, &sinkRunner{sink: s, q: make(chan Event, p.opt.QueueSize), logf: p.opt.Logf})
+	p.sinks = append(p.sinks, &sinkRunner{sink: s, q: make(chan Event, p.opt.QueueSize), logf: p.opt.Logf, now: p.opt.Now})
 }
 
-// Ingest queues one frame, blocking while the pipeline is full. It fails
-// after Close or when ctx ends.
+// Ingest queues one frame, blocking while the pipeline is full or paused.
+// It fails after Close or when ctx ends.
 func (p *Pipeline) Ingest(ctx context.Context, f Frame) (err error) {
 	defer func() {
 		if recover() != nil { // sending on the closed input
 			err = errors.New("pipeline closed")
 		}
 	}()
+	if g := p.pause.Load(); g != nil {
+		select {
+		case <-g.resumed:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 	select {
 	case p.in <- f:
 		return nil
@@ -307,6 +376,27 @@ type sinkRunner struct {
 	sink Sink
 	q    chan Event
 	logf func(string, ...any)
+	now  func() time.Time
+
+	mu           sync.Mutex // guards the status below
+	err          string
+	failingSince time.Time
+	written      uint64
+}
+
+// status records the outcome of one write of n events.
+func (s *sinkRunner) status(err error, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err == nil {
+		s.err, s.failingSince = "", time.Time{}
+		s.written += uint64(n)
+		return
+	}
+	if s.failingSince.IsZero() {
+		s.failingSince = s.now()
+	}
+	s.err = err.Error()
 }
 
 const maxBatch = 1024
@@ -337,6 +427,7 @@ func (s *sinkRunner) write(ctx context.Context, batch []Event) {
 	backoff := 100 * time.Millisecond
 	for {
 		err := s.sink.Write(context.WithoutCancel(ctx), batch)
+		s.status(err, len(batch))
 		if err == nil {
 			return
 		}

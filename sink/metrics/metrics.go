@@ -151,8 +151,11 @@ func (m *Metrics) silentLocked(now time.Time) []string {
 		if every <= 0 {
 			continue
 		}
+		// Silence counts from the start at the earliest: a meter last
+		// heard before (a restart, the demo's backfilled history) has
+		// not been awaited for longer than the gateway runs.
 		last := m.started
-		if mt := m.meters[name]; mt != nil {
+		if mt := m.meters[name]; mt != nil && mt.lastSeen > last.UnixNano() {
 			last = time.Unix(0, mt.lastSeen)
 		}
 		if now.Sub(last) > every {
