@@ -116,3 +116,46 @@ func BenchmarkEndToEnd(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCompaction compacts an outbox of 5 states of each of 20,000
+// meters (~33 MB, 330-byte states) down to the newest state of each:
+// MB/s is of the outbox before compaction.
+func BenchmarkCompaction(b *testing.B) {
+	const meters, rounds = 20000, 5
+	payload := make([]byte, 300)
+	var total int64
+	for b.Loop() {
+		b.StopTimer()
+		dir := b.TempDir()
+		o, err := openOutbox(dir, outboxOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		var bt batch
+		for range rounds {
+			for i := range meters {
+				topic := "meterwire/meter" + strconv.Itoa(i) + "/state"
+				bt.add(fnv32(topic), topic, payload, true)
+				if bt.len() == 1000 {
+					if err := o.append(&bt); err != nil {
+						b.Fatal(err)
+					}
+					bt.reset()
+				}
+			}
+		}
+		b.StartTimer()
+		c, err := o.compact()
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		if c.kept != meters {
+			b.Fatalf("kept %d", c.kept)
+		}
+		total += c.before
+		_ = o.close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(total)/1e6/b.Elapsed().Seconds(), "MB/s")
+}

@@ -42,6 +42,22 @@
 // by the earlier file queue (msg-*.mqtt) are taken over when the outbox
 // is opened.
 //
+// The outbox is bounded (config.MQTT.QueueMax, sinks.mqtt.queue_max,
+// default DefaultQueueMax, 256 MiB), for it shares the disk with the
+// store. The store is the record of every reading; MQTT carries each
+// meter's state, retained. So when a Write would take the outbox beyond
+// its bound, the outbox is compacted first: the messages not yet handed
+// to a publisher are rewritten keeping, per topic, only the newest, in
+// their order (so a meter's retained state still ends on its latest
+// reading), into a temporary file that is fsynced and renamed before its
+// sources are removed, so that a crash at any moment loses nothing and
+// keeps every meter's messages in order. When the newest states alone do
+// not fit, Write drops the batch's messages (counted as refused) rather
+// than block: a sink that blocks stops the pipeline, and with it the
+// store. Sink.Stats reports the outbox's size, bound and these counters;
+// the first compaction and the first refusal of an outage are logged,
+// and a summary when it is over.
+//
 // A queue directory must be used by one sink at a time.
 //
 // # Topics

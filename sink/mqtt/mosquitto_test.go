@@ -45,6 +45,9 @@ func newMosquitto(t *testing.T) *mosquitto {
 	m := &mosquitto{t: t, dir: dir, conf: filepath.Join(dir, "mosquitto.conf"), addr: fmt.Sprintf("127.0.0.1:%d", freePort(t))}
 	_, port, _ := net.SplitHostPort(m.addr)
 	conf := fmt.Sprintf("listener %s 127.0.0.1\nallow_anonymous true\npersistence true\npersistence_location %s/\n", port, dir)
+	// A new subscriber gets the retained state of every meter at once:
+	// more than the default 1000 queued messages.
+	conf += "max_queued_messages 100000\n"
 	if os.Geteuid() == 0 {
 		conf += "user root\n" // else it drops to the mosquitto user, who cannot write dir
 	}
@@ -255,5 +258,74 @@ func TestMosquittoOutage(t *testing.T) {
 	}
 	if err := s.Close(); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("Close: %v", err)
+	}
+}
+
+// TestMosquittoOutageBounded writes 100 readings of each of 3,000 meters
+// into a sink whose outbox is bounded to 4 MiB while mosquitto is
+// stopped: the outbox stays within its bound (compacting, nothing
+// refused), and once the broker is back every meter's retained state is
+// its last reading.
+func TestMosquittoOutageBounded(t *testing.T) {
+	needMosquitto(t)
+	const meters, rounds, limit = 3000, 100, 4 << 20
+	m := newMosquitto(t)
+	dir := t.TempDir()
+	cfg := testConfig(m.addr, dir)
+	cfg.QueueMax = limit
+	s, err := New(context.Background(), cfg, fastOptions(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := s.cm.AwaitConnection(ctx); err != nil {
+		t.Fatal(err)
+	}
+	m.stop(syscall.SIGTERM)
+
+	name := func(i int) string { return "meter" + itoa(i) }
+	batch := make([]pipeline.Event, 0, 1000)
+	peak := int64(0)
+	for r := range rounds {
+		for i := range meters {
+			batch = append(batch, reading(name(i), r*meters+i))
+			if len(batch) == cap(batch) {
+				if err := s.Write(ctx, batch); err != nil {
+					t.Fatal(err)
+				}
+				batch = batch[:0]
+				if n := dirBytes(t, dir); n > limit {
+					t.Fatalf("round %d: the outbox takes %d bytes, limit %d", r, n, limit)
+				}
+				peak = max(peak, s.Stats().QueueBytes)
+			}
+		}
+	}
+	st := s.Stats()
+	t.Logf("%d readings written while the broker was down: %+v, peak %d bytes", meters*rounds, st, peak)
+	if st.Superseded == 0 || st.Refused != 0 || st.QueueLimit != limit || st.Connected {
+		t.Errorf("stats %+v", st)
+	}
+
+	m.start()
+	if err := s.ob.waitDrained(ctx); err != nil {
+		t.Fatalf("the outbox did not drain: %v", err)
+	}
+	sub := subscribe(t, m.addr, "bounded-checker", false, "meterwire/+/state")
+	got := sub.waitFor(t, 20*time.Second, "every meter's retained state", func(ms []message) bool { return len(ms) >= meters })
+	last := map[string]int{}
+	for _, x := range got {
+		if !x.Retain {
+			continue
+		}
+		last[x.Topic] = seqOf(t, x.Payload)
+	}
+	for i := range meters {
+		topic := "meterwire/" + name(i) + "/state"
+		if want := (rounds-1)*meters + i; last[topic] != want {
+			t.Errorf("%s: retained state is reading %d, want %d", topic, last[topic], want)
+		}
 	}
 }

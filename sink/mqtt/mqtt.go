@@ -32,6 +32,17 @@ const (
 	DefaultFlushTimeout   = 5 * time.Second
 	DefaultSessionExpiry  = time.Hour
 	DefaultPublishers     = 16
+
+	// DefaultQueueMax bounds the outbox when config.MQTT.QueueMax is 0.
+	// A meter's state is 300 to 500 bytes, so 256 MiB holds the newest
+	// states of half a million meters (Home Assistant's announcements,
+	// sent once per field, take a few times more per meter). The load
+	// test's 100,000 meters (~12 MB/s of messages) fill it in ~20 s of
+	// outage; from then on compaction holds it near their newest states
+	// (~40 MB) plus what arrived since the last compaction. And it stays
+	// a small share of the disk that the store, the record of every
+	// reading, needs.
+	DefaultQueueMax = 256 << 20
 )
 
 // publishTimeout bounds one publication's wait for its PUBACK. A
@@ -83,8 +94,8 @@ type Options struct {
 	// hands over larger batches when readings come faster.
 	SyncWrites bool
 	// SegmentSize is the size of the outbox's segment files (default
-	// DefaultSegmentSize); a segment is deleted once all its messages are
-	// acknowledged.
+	// DefaultSegmentSize, or a sixteenth of the queue's bound when that is
+	// less); a segment is deleted once all its messages are acknowledged.
 	SegmentSize int64
 }
 
@@ -225,7 +236,17 @@ func New(ctx context.Context, cfg config.MQTT, opt Options) (*Sink, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("mqtt: queue directory: %w", err)
 	}
-	if s.ob, err = openOutbox(dir, outboxOptions{SegmentSize: opt.SegmentSize, Sync: opt.SyncWrites, Logf: opt.Logf}); err != nil {
+	limit := cfg.QueueMax
+	if limit <= 0 {
+		limit = DefaultQueueMax
+	}
+	segSize := opt.SegmentSize
+	if segSize <= 0 {
+		// The segment the reader is in cannot be compacted: keep it small
+		// beside the bound.
+		segSize = min(DefaultSegmentSize, max(limit/16, 4<<10))
+	}
+	if s.ob, err = openOutbox(dir, outboxOptions{SegmentSize: segSize, Sync: opt.SyncWrites, Logf: opt.Logf, Limit: limit}); err != nil {
 		return nil, fmt.Errorf("mqtt: queue directory %s: %w", dir, err)
 	}
 	s.ctx, s.cancel = context.WithCancel(ctx)
@@ -425,7 +446,10 @@ func (s *Sink) enqueue(key uint32, topic string, payload []byte) {
 // decoded event with fields, and the discovery messages of fields not seen
 // before, to the outbox with one write, and returns; it does not wait for
 // the broker. It fails only when the outbox cannot be written; then none
-// of the batch's messages is queued.
+// of the batch's messages is queued. When the outbox is full even after
+// compaction (see QueueMax) the batch's messages are dropped and counted
+// (Stats.Refused) and Write returns nil: the pipeline must not wait for
+// MQTT, or the store would wait too.
 func (s *Sink) Write(_ context.Context, events []pipeline.Event) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -452,12 +476,44 @@ func (s *Sink) Write(_ context.Context, events []pipeline.Event) error {
 	}
 	if err := s.ob.append(&s.batch); err != nil {
 		s.unannounce()
+		if errors.Is(err, errFull) {
+			return nil // counted and reported by the outbox
+		}
 		return fmt.Errorf("mqtt: queueing: %w", err)
 	}
 	if cap(s.batch.buf) > 4<<20 { // an outsized batch: do not keep its buffer
 		s.batch = batch{}
 	}
 	return nil
+}
+
+// Stats is what the sink reports about itself, for the metrics.
+type Stats struct {
+	// Connected is true while the connection to the broker is up.
+	Connected bool
+	// QueueBytes is what the outbox's segment files take on disk, and
+	// QueueLimit its bound.
+	QueueBytes, QueueLimit int64
+	// Superseded counts the messages compaction dropped because a newer
+	// message of their topic (the same meter's later state) was queued.
+	Superseded uint64
+	// Refused counts the messages not queued because the outbox was full
+	// even with only the newest message of each topic.
+	Refused uint64
+	// Compactions counts the outbox's compactions.
+	Compactions uint64
+}
+
+// Stats returns the sink's counters; it is cheap (no I/O).
+func (s *Sink) Stats() Stats {
+	return Stats{
+		Connected:   s.connected.Load(),
+		QueueBytes:  s.ob.size.Load(),
+		QueueLimit:  s.ob.opt.Limit,
+		Superseded:  s.ob.superseded.Load(),
+		Refused:     s.ob.refused.Load(),
+		Compactions: s.ob.compactions.Load(),
+	}
 }
 
 // topicLevel returns the meter's topic level, cached per name.

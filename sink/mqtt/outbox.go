@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/eclipse/paho.golang/packets"
 )
@@ -27,7 +28,9 @@ import (
 // Positions in the log are byte offsets counted from the start of the
 // log's life; a segment file is named after the offset of its first byte
 // (outbox-<16 hex digits>.seg), so the offset of any record is its
-// segment's base plus its position in the file. outbox.ack holds the
+// segment's base plus its position in the file. Offsets only grow, but
+// not every offset is in a segment: compaction (compact.go) leaves holes
+// between segments, which the reader steps over. outbox.ack holds the
 // offset of the first record not yet acknowledged (8 bytes little endian
 // and their CRC-32C), replaced atomically (temporary file and rename).
 //
@@ -169,25 +172,43 @@ type outboxOptions struct {
 	SegmentSize int64                         // default DefaultSegmentSize
 	Sync        bool                          // fsync every append
 	Logf        func(format string, a ...any) // required
+	// Limit bounds the bytes of the segment files (0: no bound). An append
+	// that would go beyond it compacts the log first, and is refused with
+	// errFull when that does not make room.
+	Limit int64
+}
+
+// segment is one segment file: the offset of its first byte and, but for
+// the active segment (whose end is outbox.end), its length.
+type segment struct {
+	base, size int64
 }
 
 // outbox is the on-disk log. append may be called from any goroutine;
 // next has a single caller (the dispatcher); ack from any goroutine.
+//
+// Locks, in the order they are taken: cmu (one compaction at a time), rmu
+// (the reader's state), wmu (appends), mu (segs), wmx (the window), emu.
 type outbox struct {
 	dir string
 	opt outboxOptions
+
+	cmu sync.Mutex // serialises compactions
 
 	wmu  sync.Mutex // serialises appends
 	w    *os.File   // the active segment
 	wlen int64      // its length
 
 	mu   sync.Mutex // guards segs
-	segs []int64    // segment bases, ascending; the last is active
+	segs []segment  // ascending; the last is the active one
 
 	end      atomic.Int64  // offset after the last complete record
+	size     atomic.Int64  // bytes in the segment files
 	appended chan struct{} // pinged after each append
 
-	// reader state (the dispatcher's)
+	// reader state (the dispatcher's), guarded by rmu, which next holds
+	// except while it waits
+	rmu     sync.Mutex
 	r       *os.File
 	rbase   int64 // base of r's segment
 	rbuf    []byte
@@ -207,14 +228,38 @@ type outbox struct {
 	progress  chan struct{} // closed and replaced when the head moves
 	persisted int64         // ackOff last written to outbox.ack
 	pmu       sync.Mutex    // serialises persist
+
+	// the bound (see compact)
+	sinceCompact atomic.Int64  // bytes appended since the last compaction
+	lastKept     atomic.Int64  // bytes the last compaction kept
+	superseded   atomic.Uint64 // records compaction dropped, in total
+	refused      atomic.Uint64 // records refused because the log was full
+	compactions  atomic.Uint64
+
+	emu  sync.Mutex // guards the episode: the log at its limit
+	full bool       // since the limit was reached and not yet left
+	// the last compaction or refusal
+	lastFull time.Time
+	// the counters when the episode began
+	fullSuperseded, fullRefused uint64
+	logged                      uint8 // what was said this episode (logCompacted, logRefused)
 }
+
+const (
+	logCompacted = 1 << iota
+	logRefused
+)
+
+// errFull is returned by append when the log is at its limit and
+// compaction cannot make room.
+var errFull = errors.New("outbox: full")
 
 func segName(base int64) string { return fmt.Sprintf("%s%016x%s", segPrefix, base, segSuffix) }
 
 // openOutbox opens (or creates) the outbox in dir: it cuts a torn tail
-// off the last segment, imports messages left by the earlier file queue
-// (msg-*.mqtt) and positions the reader at the first record not yet
-// acknowledged.
+// off the last segment, removes what an interrupted compaction left,
+// imports messages left by the earlier file queue (msg-*.mqtt) and
+// positions the reader at the first record not yet acknowledged.
 func openOutbox(dir string, opt outboxOptions) (*outbox, error) {
 	if opt.SegmentSize <= 0 {
 		opt.SegmentSize = DefaultSegmentSize
@@ -229,7 +274,14 @@ func openOutbox(dir string, opt outboxOptions) (*outbox, error) {
 	}
 	for _, e := range ents {
 		name := e.Name()
-		if !strings.HasPrefix(name, segPrefix) || !strings.HasSuffix(name, segSuffix) {
+		if !strings.HasPrefix(name, segPrefix) {
+			continue
+		}
+		if strings.HasSuffix(name, segSuffix+tmpSuffix) { // a compaction cut short: its sources are all there
+			_ = os.Remove(filepath.Join(dir, name))
+			continue
+		}
+		if !strings.HasSuffix(name, segSuffix) {
 			continue
 		}
 		hex := strings.TrimSuffix(strings.TrimPrefix(name, segPrefix), segSuffix)
@@ -238,9 +290,13 @@ func openOutbox(dir string, opt outboxOptions) (*outbox, error) {
 			opt.Logf("mqtt: outbox: ignoring %s", name)
 			continue
 		}
-		o.segs = append(o.segs, base)
+		fi, err := e.Info()
+		if err != nil {
+			return nil, err
+		}
+		o.segs = append(o.segs, segment{base, fi.Size()})
 	}
-	sort.Slice(o.segs, func(i, j int) bool { return o.segs[i] < o.segs[j] })
+	sort.Slice(o.segs, func(i, j int) bool { return o.segs[i].base < o.segs[j].base })
 	ack, ackOK := readAck(filepath.Join(dir, ackName))
 	if _, err := os.Stat(filepath.Join(dir, ackName)); err == nil && !ackOK && len(o.segs) > 0 {
 		opt.Logf("mqtt: outbox: %s is damaged: sending the whole log again", ackName)
@@ -250,10 +306,15 @@ func openOutbox(dir string, opt outboxOptions) (*outbox, error) {
 		if ackOK {
 			base = ack
 		}
-		o.segs = []int64{base}
+		o.segs = []segment{{base, 0}}
+	}
+	// A segment never reaches into the next one's offsets.
+	for i := 0; i+1 < len(o.segs); i++ {
+		o.segs[i].size = min(o.segs[i].size, o.segs[i+1].base-o.segs[i].base)
 	}
 	// Open the last segment, cut what follows its last valid record.
-	base := o.segs[len(o.segs)-1]
+	last := &o.segs[len(o.segs)-1]
+	base := last.base
 	o.w, err = os.OpenFile(filepath.Join(dir, segName(base)), os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, err
@@ -276,11 +337,18 @@ func openOutbox(dir string, opt outboxOptions) (*outbox, error) {
 		return nil, err
 	}
 	o.wlen = int64(valid)
+	last.size = o.wlen
 	o.end.Store(base + o.wlen)
+	var total int64
+	for _, s := range o.segs {
+		total += s.size
+	}
+	o.size.Store(total)
+	o.sinceCompact.Store(total) // all of it may be superseded
 
-	start := min(max(ack, o.segs[0]), o.end.Load())
+	start := min(max(ack, o.segs[0].base), o.end.Load())
 	if !ackOK {
-		start = o.segs[0]
+		start = o.segs[0].base
 	}
 	o.rpos = start
 	o.ackOff.Store(start)
@@ -294,6 +362,8 @@ func openOutbox(dir string, opt outboxOptions) (*outbox, error) {
 	}
 	return o, nil
 }
+
+const tmpSuffix = ".tmp"
 
 // readAck reads outbox.ack.
 func readAck(name string) (int64, bool) {
@@ -381,20 +451,39 @@ func fnv32(s string) uint32 {
 
 // append writes the batch with one write (and, with Sync, one fsync) and
 // returns once the records are in the log. A failed write is cut off
-// again, so that the log stays a run of whole records.
+// again, so that the log stays a run of whole records. A batch that would
+// take the log beyond its limit compacts it first; when that does not
+// make room the batch is refused (errFull) and counted.
 func (o *outbox) append(b *batch) error { return o.appendSync(b, o.opt.Sync) }
 
 func (o *outbox) appendSync(b *batch, sync bool) error {
 	if b.n == 0 {
 		return nil
 	}
+	need := int64(len(b.buf))
 	o.wmu.Lock()
+	if o.opt.Limit > 0 && o.size.Load()+need > o.compactAt() {
+		o.wmu.Unlock()
+		err := o.makeRoom(need)
+		o.wmu.Lock()
+		if err == nil && o.size.Load()+need > o.opt.Limit { // another append came first
+			err = errFull
+		}
+		if err != nil {
+			o.wmu.Unlock()
+			if errors.Is(err, errFull) {
+				o.noteRefused()
+				o.refused.Add(uint64(b.n))
+			}
+			return err
+		}
+	}
 	defer o.wmu.Unlock()
 	if o.w == nil {
 		return errors.New("outbox closed")
 	}
-	if o.wlen > 0 && o.wlen+int64(len(b.buf)) > o.opt.SegmentSize {
-		if err := o.rotate(); err != nil {
+	if o.wlen > 0 && o.wlen+need > o.opt.SegmentSize {
+		if err := o.rotate(o.end.Load()); err != nil {
 			return err
 		}
 	}
@@ -410,8 +499,10 @@ func (o *outbox) appendSync(b *batch, sync bool) error {
 			return err // the records are in the page cache: they stay
 		}
 	}
-	o.wlen += int64(len(b.buf))
-	o.end.Add(int64(len(b.buf)))
+	o.wlen += need
+	o.size.Add(need)
+	o.sinceCompact.Add(need)
+	o.end.Add(need)
 	select {
 	case o.appended <- struct{}{}:
 	default:
@@ -419,9 +510,9 @@ func (o *outbox) appendSync(b *batch, sync bool) error {
 	return nil
 }
 
-// rotate starts a new segment at the current end. Called with wmu held.
-func (o *outbox) rotate() error {
-	base := o.end.Load()
+// rotate starts a new active segment at base (at or after the current
+// end). Called with wmu held.
+func (o *outbox) rotate(base int64) error {
 	f, err := os.OpenFile(filepath.Join(o.dir, segName(base)), os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return err
@@ -433,7 +524,9 @@ func (o *outbox) rotate() error {
 	o.w, o.wlen = f, 0
 	syncDir(o.dir)
 	o.mu.Lock()
-	o.segs = append(o.segs, base)
+	o.segs[len(o.segs)-1].size = o.end.Load() - o.segs[len(o.segs)-1].base
+	o.segs = append(o.segs, segment{base, 0})
+	o.end.Store(base)
 	o.mu.Unlock()
 	return nil
 }
@@ -453,27 +546,53 @@ type entry struct {
 
 // next returns the next record of the log, waiting for one to be
 // appended and for room in the window of unacknowledged records. Records
-// that cannot be read are logged and skipped.
+// that cannot be read are logged and skipped, and so are the gaps that
+// compaction leaves between segments.
 func (o *outbox) next(ctx context.Context) (entry, error) {
+	o.rmu.Lock()
+	defer o.rmu.Unlock()
 	for {
-		limit, base, err := o.segmentOf(o.rpos)
-		if err != nil {
-			return entry{}, err
-		}
-		if o.r != nil && o.rbase != base { // crossed into the next segment
-			o.moveTo(o.rpos)
-		}
-		if o.rpos >= limit { // at the end of the active segment
+		// Wait for room in the window first: only next takes places in
+		// it, so the reservations below then never wait.
+		if o.windowFull() {
+			o.rmu.Unlock()
 			select {
-			case <-o.appended:
+			case <-o.space:
 			case <-ctx.Done():
-				return entry{}, ctx.Err()
+			}
+			o.rmu.Lock()
+			if err := ctx.Err(); err != nil {
+				return entry{}, err
 			}
 			continue
 		}
+		base, limit, next, active := o.locate(o.rpos)
+		if o.rpos >= limit {
+			if active { // at the end of the log
+				o.rmu.Unlock()
+				select {
+				case <-o.appended:
+				case <-ctx.Done():
+				}
+				o.rmu.Lock()
+				if err := ctx.Err(); err != nil {
+					return entry{}, err
+				}
+				continue
+			}
+			// A gap left by compaction: the acknowledged offset may move
+			// over it once everything before it is acknowledged.
+			seq := o.reserve(next)
+			o.moveTo(next)
+			o.ack(seq)
+			continue
+		}
+		if o.r != nil && o.rbase != base { // crossed into another segment
+			o.moveTo(o.rpos)
+		}
 		var rec record
 		var n int
-		err = o.openReader(base)
+		err := o.openReader(base)
 		if err == nil {
 			rec, n, err = decodeRecord(o.rbuf[o.rlo:o.rhi])
 			if errors.Is(err, errShort) {
@@ -492,37 +611,34 @@ func (o *outbox) next(ctx context.Context) (entry, error) {
 		}
 		if err != nil {
 			o.opt.Logf("mqtt: outbox: %v at offset %d of %s: skipping %d bytes", err, o.rpos-base, segName(base), limit-o.rpos)
-			seq, werr := o.reserve(ctx, limit)
-			if werr != nil {
-				return entry{}, werr
-			}
+			seq := o.reserve(limit)
 			o.moveTo(limit)
 			o.ack(seq)
 			continue
 		}
-		seq, err := o.reserve(ctx, o.rpos+int64(n))
-		if err != nil {
-			return entry{}, err
-		}
+		seq := o.reserve(o.rpos + int64(n))
 		o.rlo += n
 		o.rpos += int64(n)
 		return entry{seq: seq, record: rec}, nil
 	}
 }
 
-// segmentOf returns the base of the segment holding off and where it
-// ends (the log's end for the active segment).
-func (o *outbox) segmentOf(off int64) (limit, base int64, err error) {
+// locate finds off in the log: the base of the segment holding it and
+// where that segment's records end (the log's end for the active
+// segment). When off is at or past that end of a segment that is not the
+// active one, or before the first segment, next is where the log goes on.
+func (o *outbox) locate(off int64) (base, limit, next int64, active bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	i := sort.Search(len(o.segs), func(i int) bool { return o.segs[i] > off }) - 1
+	i := sort.Search(len(o.segs), func(i int) bool { return o.segs[i].base > off }) - 1
 	if i < 0 {
-		return 0, 0, fmt.Errorf("outbox: offset %d before the first segment", off)
+		return off, off, o.segs[0].base, false
 	}
 	if i == len(o.segs)-1 {
-		return o.end.Load(), o.segs[i], nil
+		return o.segs[i].base, o.end.Load(), 0, true
 	}
-	return o.segs[i+1], o.segs[i], nil
+	s := o.segs[i]
+	return s.base, min(s.base+s.size, o.segs[i+1].base), o.segs[i+1].base, false
 }
 
 // moveTo positions the reader at off, dropping what it buffered.
@@ -575,26 +691,24 @@ func (o *outbox) fill(need int, limit int64) error {
 	return err
 }
 
-// reserve takes a place in the window for a record ending at end, waiting
-// while the window is full.
-func (o *outbox) reserve(ctx context.Context, end int64) (uint64, error) {
-	for {
-		o.wmx.Lock()
-		if o.tail-o.head < window {
-			seq := o.tail
-			o.ends[seq%window] = end
-			o.done[seq%window] = false
-			o.tail++
-			o.wmx.Unlock()
-			return seq, nil
-		}
-		o.wmx.Unlock()
-		select {
-		case <-o.space:
-		case <-ctx.Done():
-			return 0, ctx.Err()
-		}
-	}
+// windowFull reports whether window records are handed out and not
+// acknowledged.
+func (o *outbox) windowFull() bool {
+	o.wmx.Lock()
+	defer o.wmx.Unlock()
+	return o.tail-o.head >= window
+}
+
+// reserve takes a place in the window for a record ending at end. Only
+// next calls it, after windowFull said there is room.
+func (o *outbox) reserve(end int64) uint64 {
+	o.wmx.Lock()
+	defer o.wmx.Unlock()
+	seq := o.tail
+	o.ends[seq%window] = end
+	o.done[seq%window] = false
+	o.tail++
+	return seq
 }
 
 // ack marks a record handed out by next as done (sent and acknowledged,
@@ -644,26 +758,33 @@ func (o *outbox) waitDrained(ctx context.Context) error {
 	}
 }
 
+// segEnd is where the records of segs[i] end. Called with mu held.
+func (o *outbox) segEnd(i int) int64 {
+	if i == len(o.segs)-1 {
+		return o.end.Load()
+	}
+	return min(o.segs[i].base+o.segs[i].size, o.segs[i+1].base)
+}
+
 // pending counts the records not acknowledged yet, reading the log.
 func (o *outbox) pending() (int, error) {
 	o.mu.Lock()
-	segs := append([]int64(nil), o.segs...)
+	segs := make([]segment, len(o.segs))
+	for i := range o.segs {
+		segs[i] = segment{o.segs[i].base, o.segEnd(i) - o.segs[i].base}
+	}
 	o.mu.Unlock()
-	from, end, n := o.ackOff.Load(), o.end.Load(), 0
-	for i, base := range segs {
-		segEnd := end
-		if i+1 < len(segs) {
-			segEnd = segs[i+1]
-		}
-		if segEnd <= from {
+	from, n := o.ackOff.Load(), 0
+	for _, s := range segs {
+		if s.base+s.size <= from {
 			continue
 		}
-		data, err := os.ReadFile(filepath.Join(o.dir, segName(base)))
+		data, err := os.ReadFile(filepath.Join(o.dir, segName(s.base)))
 		if err != nil {
 			return n, err
 		}
-		data = data[:min(int64(len(data)), segEnd-base)]
-		for off := max(from-base, 0); off < int64(len(data)); {
+		data = data[:min(int64(len(data)), s.size)]
+		for off := max(from-s.base, 0); off < int64(len(data)); {
 			l, err := frameLen(data[off:])
 			if err != nil {
 				break
@@ -680,6 +801,7 @@ func (o *outbox) pending() (int, error) {
 func (o *outbox) persist() error {
 	o.pmu.Lock()
 	defer o.pmu.Unlock()
+	defer o.checkEpisode()
 	ack := o.ackOff.Load()
 	if ack == o.persisted {
 		return nil
@@ -698,8 +820,9 @@ func (o *outbox) persist() error {
 	// Only now that the offset is on disk may the segments before it go.
 	o.mu.Lock()
 	var gone []int64
-	for len(o.segs) > 1 && o.segs[1] <= ack {
-		gone = append(gone, o.segs[0])
+	for len(o.segs) > 1 && o.segEnd(0) <= ack {
+		gone = append(gone, o.segs[0].base)
+		o.size.Add(-o.segs[0].size)
 		o.segs = o.segs[1:]
 	}
 	o.mu.Unlock()
@@ -732,6 +855,8 @@ func writeFileSync(name string, b []byte, sync bool) error {
 // close persists the acknowledged offset and closes the files. An outbox
 // with everything acknowledged leaves no files behind.
 func (o *outbox) close() error {
+	o.rmu.Lock()
+	defer o.rmu.Unlock()
 	o.wmu.Lock()
 	defer o.wmu.Unlock()
 	if o.w == nil {
@@ -748,8 +873,8 @@ func (o *outbox) close() error {
 		segs := o.segs
 		o.mu.Unlock()
 		var err error
-		for _, base := range segs {
-			if e := os.Remove(filepath.Join(o.dir, segName(base))); e != nil && !errors.Is(e, os.ErrNotExist) {
+		for _, s := range segs {
+			if e := os.Remove(filepath.Join(o.dir, segName(s.base))); e != nil && !errors.Is(e, os.ErrNotExist) {
 				err = e
 			}
 		}
