@@ -28,8 +28,39 @@ type InputState struct {
 	Reconnects int
 }
 
+// MQTTStats is what the metrics say about the MQTT sink (see
+// mqtt.Sink.Stats).
+type MQTTStats struct {
+	Connected bool
+	// QueueBytes is what the sink's on-disk outbox takes, QueueLimit its
+	// bound.
+	QueueBytes, QueueLimit int64
+	// Superseded counts queued states dropped because a newer state of
+	// the same meter was queued; Refused counts states not queued because
+	// the outbox was full even so; Compactions counts the compactions.
+	Superseded, Refused, Compactions uint64
+}
+
+// DefaultMaxUnknown is Options.MaxUnknown's default.
+const DefaultMaxUnknown = 1000
+
+// unknownExpiry: a meter not configured that was not heard for this long
+// gives its series up to another (looked for at most once a minute, when
+// the cap is reached).
+const unknownExpiry = time.Hour
+
 // Options configure the metrics.
 type Options struct {
+	// MaxUnknown caps the meters not configured (pipeline.Event's
+	// Configured false) that get per-meter series (default
+	// DefaultMaxUnknown; negative: none). A radio transmitter can invent
+	// any number of meter ids; readings of meters beyond the cap are
+	// counted in meterwire_unknown_meters_dropped_total. Configured
+	// meters are never capped.
+	MaxUnknown int
+	// MQTT, when set, reports the MQTT sink's state at scrape time (also
+	// settable later with SetMQTT).
+	MQTT func() MQTTStats
 	// Inputs, when set, reports the inputs' states at scrape time.
 	Inputs func() []InputState
 	// Expect maps configured meter names to how often they must be heard;
@@ -48,6 +79,7 @@ type meter struct {
 	lastSeen int64 // Unix nanoseconds
 	rssi     int32
 	hasRSSI  bool
+	unknown  bool // not configured: counts against Options.MaxUnknown
 }
 
 type fieldValue struct {
@@ -78,6 +110,11 @@ type Metrics struct {
 	meters   map[string]*meter
 	names    map[string]string // interned field names
 	started  time.Time
+	mqtt     func() MQTTStats
+
+	unknown        int    // meters in meters that are not configured
+	unknownDropped uint64 // readings of unknown meters beyond the cap
+	swept          int64  // Unix nanoseconds of the last expiry sweep
 }
 
 // New returns empty metrics.
@@ -85,7 +122,60 @@ func New(opt Options) *Metrics {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	return &Metrics{opt: opt, meters: map[string]*meter{}, names: map[string]string{}, started: opt.Now()}
+	if opt.MaxUnknown == 0 {
+		opt.MaxUnknown = DefaultMaxUnknown
+	}
+	return &Metrics{opt: opt, meters: map[string]*meter{}, names: map[string]string{}, started: opt.Now(), mqtt: opt.MQTT}
+}
+
+// SetMQTT sets the function reporting the MQTT sink's state (for a sink
+// made after the metrics).
+func (m *Metrics) SetMQTT(f func() MQTTStats) {
+	m.mu.Lock()
+	m.mqtt = f
+	m.mu.Unlock()
+}
+
+// UnknownDropped returns how many readings of meters not configured got
+// no series because of the cap.
+func (m *Metrics) UnknownDropped() uint64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.unknownDropped
+}
+
+// admit adds a meter heard for the first time, unless it is not
+// configured and the cap on those is reached.
+func (m *Metrics) admit(ev *pipeline.Event) *meter {
+	if !ev.Configured {
+		if m.unknown >= m.opt.MaxUnknown {
+			m.expireUnknown()
+		}
+		if m.unknown >= m.opt.MaxUnknown {
+			m.unknownDropped++
+			return nil
+		}
+		m.unknown++
+	}
+	mt := &meter{unknown: !ev.Configured}
+	m.meters[strings.Clone(ev.Meter)] = mt
+	return mt
+}
+
+// expireUnknown forgets the meters not configured that were not heard
+// for unknownExpiry, at most once a minute.
+func (m *Metrics) expireUnknown() {
+	now := m.opt.Now().UnixNano()
+	if now-m.swept < int64(time.Minute) {
+		return
+	}
+	m.swept = now
+	for name, mt := range m.meters {
+		if mt.unknown && now-mt.lastSeen > int64(unknownExpiry) {
+			delete(m.meters, name)
+			m.unknown--
+		}
+	}
 }
 
 // Name implements pipeline.Sink.
@@ -105,8 +195,12 @@ func (m *Metrics) Write(_ context.Context, evs []pipeline.Event) error {
 		}
 		mt := m.meters[ev.Meter]
 		if mt == nil {
-			mt = &meter{}
-			m.meters[strings.Clone(ev.Meter)] = mt
+			if mt = m.admit(ev); mt == nil {
+				continue
+			}
+		} else if mt.unknown && ev.Configured { // configured since
+			mt.unknown = false
+			m.unknown--
 		}
 		mt.lastSeen, mt.hasRSSI = ev.Time.UnixNano(), ev.RSSI != nil
 		if ev.RSSI != nil {
@@ -185,6 +279,14 @@ func (m *Metrics) WriteText(w *bufio.Writer) {
 		unknown = m.opt.Unknown()
 	}
 	m.mu.Lock()
+	mqttStats := m.mqtt
+	m.mu.Unlock()
+	var mq *MQTTStats
+	if mqttStats != nil {
+		st := mqttStats()
+		mq = &st
+	}
+	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := m.opt.Now()
 
@@ -259,6 +361,26 @@ func (m *Metrics) WriteText(w *bufio.Writer) {
 	if unknown >= 0 {
 		header(w, "meterwire_unknown_meters", "gauge", "Meters heard that are not in the configuration.")
 		fmt.Fprintf(w, "meterwire_unknown_meters %d\n", unknown)
+	}
+	header(w, "meterwire_unknown_meters_dropped_total", "counter", "Readings of meters not configured that got no per-meter series: the cap on such meters was reached.")
+	fmt.Fprintf(w, "meterwire_unknown_meters_dropped_total %d\n", m.unknownDropped)
+	if mq != nil {
+		connected := 0
+		if mq.Connected {
+			connected = 1
+		}
+		header(w, "meterwire_mqtt_connected", "gauge", "1 while the MQTT sink is connected to its broker.")
+		fmt.Fprintf(w, "meterwire_mqtt_connected %d\n", connected)
+		header(w, "meterwire_mqtt_queue_bytes", "gauge", "Bytes the MQTT sink's on-disk outbox takes.")
+		fmt.Fprintf(w, "meterwire_mqtt_queue_bytes %d\n", mq.QueueBytes)
+		header(w, "meterwire_mqtt_queue_limit_bytes", "gauge", "The bound of the MQTT sink's outbox (sinks.mqtt.queue_max).")
+		fmt.Fprintf(w, "meterwire_mqtt_queue_limit_bytes %d\n", mq.QueueLimit)
+		header(w, "meterwire_mqtt_queue_superseded_total", "counter", "Queued MQTT states dropped at the outbox's bound because a newer state of the same meter was queued (the store keeps every reading).")
+		fmt.Fprintf(w, "meterwire_mqtt_queue_superseded_total %d\n", mq.Superseded)
+		header(w, "meterwire_mqtt_queue_refused_total", "counter", "MQTT messages not queued because the outbox was full even with only the newest state of each meter.")
+		fmt.Fprintf(w, "meterwire_mqtt_queue_refused_total %d\n", mq.Refused)
+		header(w, "meterwire_mqtt_queue_compactions_total", "counter", "Compactions of the MQTT sink's outbox.")
+		fmt.Fprintf(w, "meterwire_mqtt_queue_compactions_total %d\n", mq.Compactions)
 	}
 }
 

@@ -15,9 +15,10 @@ import (
 
 func TestExposition(t *testing.T) {
 	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	clock := now.Add(-10 * time.Minute) // started ten minutes ago: silence counts from the start
 	rssi := -71
 	m := New(Options{
-		Now:     func() time.Time { return now },
+		Now:     func() time.Time { return clock },
 		Expect:  map[string]time.Duration{"water": time.Hour, "gas \"cellar\"": time.Minute},
 		Unknown: func() int { return 3 },
 		Inputs: func() []InputState {
@@ -31,6 +32,7 @@ func TestExposition(t *testing.T) {
 		{Outcome: pipeline.Duplicate},
 		{Outcome: pipeline.Replay, Meter: "water"},
 	})
+	clock = now
 	rec := httptest.NewRecorder()
 	m.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "text/plain; version=0.0.4") {
