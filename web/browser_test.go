@@ -410,3 +410,86 @@ func jsString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
 }
+
+// TestBrowserToken drives the UI of a gateway with a token: the page asks
+// for the token on 401, takes it from #token= (and drops it from the
+// address), sends it as a header to the API and fetches exports with it,
+// and puts it in a URL for the live stream only.
+func TestBrowserToken(t *testing.T) {
+	const token = "browser-t0ken"
+	bctx, problems := browser(t)
+	tg := startGateway(t, func(c *config.Config) { c.HTTP.Token = config.Secret(token) })
+	tg.secrets = append(tg.secrets, token)
+	step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(bctx, 30*time.Second)
+		defer cancel()
+		if err := chromedp.Do(ctx, actions...); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for _, p := range problems() {
+			// The 401 before the token is given is expected.
+			if !strings.Contains(p, "401") {
+				t.Errorf("%s: %s", name, p)
+			}
+		}
+	}
+	eval := func(expr string) string {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(bctx, 10*time.Second)
+		defer cancel()
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	poll := func(expr string) chromedp.Action[chromedp.Void] {
+		return chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(20*time.Second))
+	}
+	values := chromedp.WaitVisible(chromedp.CSS(`article.meter[data-meter="heat"] ul.values li[data-field]`))
+
+	step("asked for the token",
+		chromedp.Navigate(tg.base+"/?visit=1#/"),
+		chromedp.WaitVisible(chromedp.CSS(`#token-form #token-input`)),
+		chromedp.SendKeys(chromedp.CSS(`#token-input`), token+"\r"),
+		values)
+
+	step("token in the address",
+		chromedp.Poll[chromedp.Void](`(sessionStorage.clear(), true)`),
+		chromedp.Navigate(tg.base+"/?visit=2#token="+token),
+		values)
+	if href := eval(`location.href`); strings.Contains(href, token) {
+		t.Errorf("the token stays in the address: %s", href)
+	}
+
+	// No URL but the live stream's carries the token.
+	noTokenURLs := func(page string) string {
+		t.Helper()
+		urls := eval(`performance.getEntriesByType('resource').map(e => e.name).join('\n')`)
+		for _, u := range strings.Split(urls, "\n") {
+			if strings.Contains(u, "token=") && !strings.Contains(u, "/api/events") {
+				t.Errorf("%s: the token in a URL: %s", page, u)
+			}
+		}
+		return urls
+	}
+	step("export",
+		chromedp.Navigate(tg.base+"/?visit=3#/meter/heat"),
+		chromedp.WaitVisible(chromedp.CSS(`#export-csv`)),
+		poll(`(() => { const orig = URL.createObjectURL;
+			URL.createObjectURL = b => { b.text().then(s => { window.__export = s; }); return orig.call(URL, b); };
+			return true; })()`),
+		chromedp.Click(chromedp.CSS(`#export-csv`)),
+		poll(`typeof window.__export === 'string' && window.__export.startsWith('time,meter,')`))
+	if urls := noTokenURLs("meter page"); !strings.Contains(urls, "/export?format=csv") {
+		t.Errorf("no export fetched: %s", urls)
+	}
+	step("live stream",
+		chromedp.Navigate(tg.base+"/?visit=4#/live"),
+		chromedp.WaitVisible(chromedp.CSS(`#log tr[data-outcome="decoded"]`)),
+		// Rows arrive over the stream, which took ?token=.
+		chromedp.Poll[chromedp.Void](`(window.__rows = document.querySelectorAll('#log tr').length) > 0`),
+		poll(`document.querySelectorAll('#log tr').length > window.__rows && document.getElementById('conn').textContent === 'live: connected'`))
+	noTokenURLs("live log")
+}
