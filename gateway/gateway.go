@@ -156,6 +156,11 @@ func New(cfg *config.Config, opt Options) (*Gateway, error) {
 			return nil, fmt.Errorf("mqtt: %w", err)
 		}
 		p.AddSink(ms)
+		g.metrics.SetMQTT(func() metrics.MQTTStats {
+			st := ms.Stats()
+			return metrics.MQTTStats{Connected: st.Connected, QueueBytes: st.QueueBytes, QueueLimit: st.QueueLimit,
+				Superseded: st.Superseded, Refused: st.Refused, Compactions: st.Compactions}
+		})
 		g.OnClose(func() {
 			if err := ms.Close(); err != nil {
 				g.logf("mqtt: %v", err)

@@ -153,7 +153,7 @@ func TestMQTTEndToEnd(t *testing.T) {
 			if b.name != "embedded" { // the embedded broker starts with serve
 				sub = collect(t, addr, "meterwire/+/state", "homeassistant/#")
 			}
-			startDemo(t, dir, func(c *config.Config, d *Demo, _ *Options) {
+			g, _ := startDemo(t, dir, func(c *config.Config, d *Demo, _ *Options) {
 				d.Backfill = -1
 				if b.name == "embedded" {
 					c.Broker = &config.Broker{Listen: addr}
@@ -211,6 +211,10 @@ func TestMQTTEndToEnd(t *testing.T) {
 				}
 				return found == len(want)
 			})
+			// The outbox's state is on /metrics.
+			if _, body := get(t, "http://"+g.Addr()+"/metrics"); !strings.Contains(body, "meterwire_mqtt_connected 1") || !strings.Contains(body, "meterwire_mqtt_queue_limit_bytes 268435456") {
+				t.Errorf("no MQTT queue series on /metrics")
+			}
 		})
 	}
 }
