@@ -229,17 +229,25 @@ func TestConnSendNotCompiledIn(t *testing.T) {
 	if err := c.Send(frame); err != nil {
 		t.Fatal(err)
 	}
-	// The answer comes in among the frames: Receive notices it.
-	for range 20 {
-		r.air.Transmit(sim.Packet{Frame: radio.Frame{Data: frame, Mode: radio.ModeS1}})
-		receive(t, c)
-		if err := c.Send(frame); errors.Is(err, radio.ErrReceiveOnly) {
-			return
-		} else if err != nil {
-			t.Fatal(err)
+	// culfw answers in its own time: the answer and the frames it hears
+	// come on one line in the order the stick prints them. Once it has
+	// answered, the answer is ahead of the next frame, and Receive
+	// notices it on its way to that frame.
+	deadline := time.Now().Add(5 * time.Second)
+	for r.stick.SendRequests() < 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("the stick never took the send command")
 		}
+		time.Sleep(time.Millisecond)
 	}
-	t.Fatal("Send never noticed the missing transmitter")
+	r.air.Transmit(sim.Packet{Frame: radio.Frame{Data: frame, Mode: radio.ModeS1}})
+	receive(t, c)
+	if err := c.Send(frame); !errors.Is(err, radio.ErrReceiveOnly) {
+		t.Fatalf("Send after the answer: %v", err)
+	}
+	if n := r.stick.SendRequests(); n != 1 {
+		t.Fatalf("%d send commands reached the stick, want 1", n)
+	}
 }
 
 func TestConnInitErrors(t *testing.T) {

@@ -126,8 +126,15 @@ func (r *Receiver) WaitConnected(ctx context.Context) error {
 	}
 }
 
-// Send transmits one frame (L first, no CRCs) through the device.
+// Send transmits one frame (L first, no CRCs) through the device. An
+// input that cannot transmit (a file, stdin, a TCP stream, rtl_wmbus, a P1
+// port) says so with radio.ErrReceiveOnly whether or not it is connected
+// now: a finite one may have ended already. Other devices return
+// ErrNotConnected while they are away.
 func (r *Receiver) Send(frame []byte) error {
+	if r.opt.Driver == nil && !commandProtocol(r.dev.Kind) {
+		return fmt.Errorf("%s: %w", r.dev.Raw, radio.ErrReceiveOnly)
+	}
 	r.mu.Lock()
 	c := r.conn
 	r.mu.Unlock()

@@ -648,6 +648,32 @@ func TestRTLWMBusStdin(t *testing.T) {
 	}
 }
 
+// Send on an input that cannot transmit says so whether the input is
+// connected, or has ended (a file read to its end: no connection left to
+// ask); a radio module that is away is not connected.
+func TestSendReceiveOnlyOrAway(t *testing.T) {
+	old := Stdin
+	defer func() { Stdin = old }()
+	Stdin = strings.NewReader("")
+	r := start(t, "hex:stdin")
+	all(t, r)
+	if err := r.Send(meterFrame(t, 1)); !errors.Is(err, radio.ErrReceiveOnly) {
+		t.Fatalf("ended input: %v", err)
+	}
+
+	d, _ := radio.ParseDevice("telit:/dev/ttyNONE")
+	r, err := Start(d, Options{MinBackoff: time.Hour, Open: func(radio.Device) (io.ReadWriteCloser, error) {
+		return nil, errors.New("no such port")
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if err := r.Send(meterFrame(t, 1)); !errors.Is(err, ErrNotConnected) {
+		t.Fatalf("absent module: %v", err)
+	}
+}
+
 // The reconnect loop itself, with a port that fails to open at first and
 // then breaks: backoff, reconnect counting, no frame lost or repeated.
 func TestReconnectLoop(t *testing.T) {
@@ -671,7 +697,7 @@ func TestReconnectLoop(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	if err := r.Send([]byte{1}); !errors.Is(err, ErrNotConnected) {
+	if err := r.Send([]byte{1}); !errors.Is(err, radio.ErrReceiveOnly) {
 		t.Fatal(err)
 	}
 	dec := newDecoder()

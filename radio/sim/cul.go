@@ -44,9 +44,10 @@ type CUL struct {
 	air    *Air
 	inject chan injection
 
-	mu      sync.Mutex
-	mode    radio.LinkMode
-	serving bool
+	mu       sync.Mutex
+	mode     radio.LinkMode
+	serving  bool
+	sendReqs int
 }
 
 type injection struct {
@@ -65,6 +66,15 @@ func (c *CUL) Mode() radio.LinkMode {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.mode
+}
+
+// SendRequests returns how many send commands (bss, bst) the stick has
+// taken, transmitted or refused. When it counts one, the stick's answer
+// to it (if any) is written: what it prints after comes after that.
+func (c *CUL) SendRequests() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sendReqs
 }
 
 // Inject writes b to the host as it is, between the lines the stick prints
@@ -216,6 +226,11 @@ func (s *culState) command(l string) error {
 		s.setMode(m)
 		return s.println(s.status())
 	case strings.HasPrefix(l, cul.SendS), strings.HasPrefix(l, cul.SendT):
+		defer func() {
+			s.c.mu.Lock()
+			s.c.sendReqs++
+			s.c.mu.Unlock()
+		}()
 		if s.c.NoTX {
 			return s.println(cul.NoTX)
 		}

@@ -67,7 +67,15 @@ func modServe[M any](ctx context.Context, port io.ReadWriter, air *Air, d modDev
 // one.
 const modDefaultRSSI = -80
 
-// modWriteNoise writes noise(p), then waits gap.
+// drainer is a port that can wait until the host has read what was
+// written to it (a Stick's port: see stickPort.Drain).
+type drainer interface {
+	Drain(ctx context.Context) error
+}
+
+// modWriteNoise writes noise(p), then waits gap. The gap begins when the
+// host has read the noise (when port can tell), so that the host sees
+// the silence however late it reads.
 func modWriteNoise(ctx context.Context, port io.Writer, noise func(Packet) []byte, gap time.Duration, p Packet) error {
 	if noise == nil {
 		return nil
@@ -80,6 +88,11 @@ func modWriteNoise(ctx context.Context, port io.Writer, noise func(Packet) []byt
 		return err
 	}
 	if gap > 0 {
+		if d, ok := port.(drainer); ok {
+			if err := d.Drain(ctx); err != nil {
+				return err
+			}
+		}
 		t := time.NewTimer(gap)
 		defer t.Stop()
 		select {

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/creack/pty"
 	"golang.org/x/sys/unix"
@@ -81,9 +82,10 @@ func (s *Stick) Plug() error {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.master, s.tty, s.cancel, s.done = master, tty, cancel, make(chan struct{})
+	port := &stickPort{File: master, tty: tty}
 	go func(done chan struct{}) {
 		defer close(done)
-		err := s.dev.Serve(ctx, master)
+		err := s.dev.Serve(ctx, port)
 		s.mu.Lock()
 		if ctx.Err() == nil && err != nil && !errors.Is(err, os.ErrClosed) {
 			s.serveErr = err
@@ -124,6 +126,51 @@ func (s *Stick) Err() error {
 func (s *Stick) Close() error {
 	s.Unplug()
 	return s.Err()
+}
+
+// stickPort is the device side of a plugged stick: the pty master, and
+// the tty the host reads, to tell when the host has read everything.
+type stickPort struct {
+	*os.File
+	tty *os.File
+}
+
+// drainLimit bounds Drain: a device whose host stopped reading goes on
+// after it, as one on a serial line does.
+const drainLimit = time.Second
+
+// Drain waits until the host has read everything the device wrote (or ctx
+// ends, the stick is unplugged, or drainLimit passes). On a serial line
+// the bytes arrive at the host as they are sent; a pty keeps them until
+// the host reads, so a device that pauses after some output (noise, then a
+// frame) drains first for the host to see the pause as one.
+func (p *stickPort) Drain(ctx context.Context) error {
+	rc, err := p.tty.SyscallConn()
+	if err != nil {
+		return nil
+	}
+	deadline := time.Now().Add(drainLimit)
+	for {
+		unread := false
+		cerr := rc.Control(func(fd uintptr) {
+			// poll runs the pty's pending input through the line
+			// discipline before it answers (n_tty_poll), so "nothing to
+			// read" covers bytes still on their way too.
+			fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+			n, err := unix.Poll(fds, 0)
+			unread = err == nil && n > 0 && fds[0].Revents&unix.POLLIN != 0
+		})
+		if cerr != nil || !unread || time.Now().After(deadline) {
+			return nil // unplugged, read, or given up on
+		}
+		t := time.NewTimer(time.Millisecond)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		}
+	}
 }
 
 // makeRaw puts the tty in raw mode (no echo, no line editing, no CR/LF

@@ -185,11 +185,21 @@ func (l *Link[M]) Close() error {
 
 type chunk struct {
 	b   []byte
+	at  time.Time // when the Read that got b returned
 	err error
 }
 
 // readLoop reads the port, splits the stream into messages and hands
 // frames to Receive and answers to Request.
+//
+// A goroutine does nothing but read the port and stamp each chunk with the
+// time it was read; this loop splits and dispatches. Silences on the line
+// (Config.Gap) are measured between those stamps, not by when this loop
+// gets to a chunk: a loop that is held up (a busy machine, a frame waiting
+// for room in the queue) neither misses a silence between two chunks that
+// were read apart (which would glue noise to the frame after it) nor takes
+// a chunk that waits to be handed over for a silence (which would cut a
+// frame in two).
 func (l *Link[M]) readLoop() {
 	defer close(l.done)
 	chunks := make(chan chunk)
@@ -198,6 +208,7 @@ func (l *Link[M]) readLoop() {
 		for {
 			b := make([]byte, 512)
 			n, err := l.port.Read(b)
+			at := time.Now()
 			if n == 0 && err == nil {
 				if idle++; idle < 100 {
 					continue
@@ -206,7 +217,7 @@ func (l *Link[M]) readLoop() {
 			}
 			idle = 0
 			select {
-			case chunks <- chunk{b[:n], err}:
+			case chunks <- chunk{b[:n], at, err}:
 			case <-l.closed:
 				return
 			}
@@ -215,29 +226,62 @@ func (l *Link[M]) readLoop() {
 			}
 		}
 	}()
-	var buf []byte
+	var (
+		buf  []byte    // bytes not forming a whole message yet
+		last time.Time // when the last bytes of buf were read
+	)
 	gap := time.NewTimer(l.cfg.Gap)
 	gap.Stop()
 	defer gap.Stop()
+	// take adds a chunk to buf and dispatches the messages it completes;
+	// false ends the loop (l.err is set).
+	take := func(ch chunk) bool {
+		var ok bool
+		if len(buf) > 0 && ch.at.Sub(last) >= l.cfg.Gap {
+			// The line was silent for Gap before these bytes: what
+			// waits is all there is of it.
+			if buf, ok = l.process(buf, true); !ok {
+				l.err = l.cfg.Closed
+				return false
+			}
+		}
+		buf = append(buf, ch.b...)
+		if len(ch.b) > 0 {
+			last = ch.at
+		}
+		if buf, ok = l.process(buf, false); !ok {
+			l.err = l.cfg.Closed
+			return false
+		}
+		if ch.err != nil {
+			l.err = fmt.Errorf("%s: read: %w", l.cfg.Name, ch.err)
+			return false
+		}
+		if len(buf) > 0 {
+			gap.Reset(l.cfg.Gap - time.Since(last))
+		} else {
+			gap.Stop()
+		}
+		return true
+	}
 	for {
 		select {
 		case ch := <-chunks:
-			buf = append(buf, ch.b...)
-			var ok bool
-			if buf, ok = l.process(buf, false); !ok {
-				l.err = l.cfg.Closed
+			if !take(ch) {
 				return
-			}
-			if ch.err != nil {
-				l.err = fmt.Errorf("%s: read: %w", l.cfg.Name, ch.err)
-				return
-			}
-			if len(buf) > 0 {
-				gap.Reset(l.cfg.Gap)
-			} else {
-				gap.Stop()
 			}
 		case <-gap.C:
+			// A chunk read before the silence was over may wait to be
+			// handed over (this loop was late): it goes first, and
+			// decides by its time whether there was a silence.
+			select {
+			case ch := <-chunks:
+				if !take(ch) {
+					return
+				}
+				continue
+			default:
+			}
 			var ok bool
 			if buf, ok = l.process(buf, true); !ok {
 				l.err = l.cfg.Closed
