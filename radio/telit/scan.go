@@ -90,13 +90,13 @@ func (s *scanner) timeAt(end int) time.Time {
 	return time.Time{}
 }
 
-// burstWithin returns the first burst start in (0, end), or 0.
+// burstWithin returns the first burst start in (0, end), or 0. The bursts
+// are ascending and > 0, so that is the first burst if it starts before
+// end: next drops the bytes up to it and looks at the burst itself, which
+// may hold a whole frame before the next burst.
 func (s *scanner) burstWithin(end int) int {
-	for _, b := range s.bursts {
-		if b >= end {
-			break
-		}
-		return b
+	if len(s.bursts) > 0 && s.bursts[0] < end {
+		return s.bursts[0]
 	}
 	return 0
 }

@@ -96,3 +96,45 @@ func FuzzScanner(f *testing.F) {
 		}
 	})
 }
+
+// A half frame whose length byte reaches across two later bursts, each a
+// whole frame: the scanner gives up the half frame at the first burst, so
+// both frames come out (dropping up to a later burst would lose the one in
+// between).
+func TestScannerHalfFrameAcrossBursts(t *testing.T) {
+	frame := unhex(t, ellFrame)
+	one, _ := AppendReceive(nil, frame, FieldsReceive, 3, -70, 0)
+	two, _ := AppendReceive(nil, frame, FieldsReceive, 4, -60, 0)
+	t0 := time.Unix(1000, 0)
+	s := scanner{mask: FieldsReceive}
+	s.add([]byte{200, 0x44, 0xAE, 0x0C, 0x78}, t0, false) // announces 200 bytes, then stops
+	s.add(one, t0.Add(time.Second), true)
+	s.add(two, t0.Add(2*time.Second), true)
+	if len(s.bursts) != 2 || s.burstWithin(len(s.buf)) != s.bursts[0] {
+		t.Fatalf("bursts %v, burstWithin %d", s.bursts, s.burstWithin(len(s.buf)))
+	}
+	for i, want := range []struct {
+		lqi, rssi int
+	}{{3, -70}, {4, -60}} {
+		fr, ok := s.next()
+		if !ok || !bytes.Equal(fr.Data, frame) || fr.LQI != want.lqi || fr.RSSI != want.rssi || !fr.Time.Equal(t0.Add(time.Duration(i+1)*time.Second)) {
+			t.Fatalf("frame %d: %+v %v", i, fr, ok)
+		}
+	}
+	if _, ok := s.next(); ok || len(s.buf) != 0 || len(s.bursts) != 0 {
+		t.Fatalf("left % X, bursts %v", s.buf, s.bursts)
+	}
+}
+
+func TestBurstWithin(t *testing.T) {
+	s := scanner{bursts: []int{5, 9, 14}}
+	for _, c := range []struct{ end, want int }{{1, 0}, {5, 0}, {6, 5}, {9, 5}, {10, 5}, {100, 5}} {
+		if got := s.burstWithin(c.end); got != c.want {
+			t.Errorf("burstWithin(%d) = %d, want %d", c.end, got, c.want)
+		}
+	}
+	s.bursts = nil
+	if got := s.burstWithin(100); got != 0 {
+		t.Errorf("no bursts: %d", got)
+	}
+}
