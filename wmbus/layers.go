@@ -50,9 +50,6 @@ func MakeSN(enc uint8, minutes uint32, session uint8) uint32 {
 	return uint32(enc&7)<<29 | (minutes&0x1FFFFFF)<<4 | uint32(session&0xF)
 }
 
-// payloadCRCOffset is the offset of the PayloadCRC relative to the CI.
-func (e *ELL) payloadCRCOffset() int { return e.Len() - 2 }
-
 // ELL CC bits (EN 13757-4).
 const (
 	CCBidirectional  = 0x80

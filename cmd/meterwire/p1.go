@@ -12,7 +12,6 @@ import (
 type p1EncryptOpts struct {
 	key, ak, systitle, in, out, sc string
 	fc                             uint32
-	hexOut                         bool
 }
 
 func newP1Cmd() *cobra.Command {

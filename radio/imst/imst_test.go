@@ -237,8 +237,6 @@ func scanAll(t testing.TB, stream []byte, chunk int) [][]byte {
 	return streamtest.Scan(t, streamtest.Chunks(stream, chunk), Split)
 }
 
-var errEOF = bufioEOF()
-
 func TestSplitResync(t *testing.T) {
 	m1, _ := Indication(radio.Frame{Data: unhex(t, frameHex), HasRSSI: true, RSSI: -70})
 	a := Encode(m1)

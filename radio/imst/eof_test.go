@@ -1,5 +1,0 @@
-package imst
-
-import "io"
-
-func bufioEOF() error { return io.EOF }
