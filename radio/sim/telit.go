@@ -204,8 +204,8 @@ func telitAddr(b []byte) wmbus.Address {
 type telitState struct {
 	port   io.Writer
 	at     bool
-	lastRx time.Time
-	esc    int // '+' seen of a possible escape
+	lastRx time.Time // arrival of the host's last bytes; zero: none yet
+	esc    int       // '+' seen of a possible escape
 	escT   *time.Timer
 	line   []byte
 	tx     []byte // host data not yet a whole frame
@@ -255,7 +255,11 @@ func (t *Telit) Serve(ctx context.Context, port io.ReadWriter) error {
 		}
 	}()
 
-	st := &telitState{port: port, lastRx: now(), escT: stoppedTimer(), idle: stoppedTimer()}
+	// lastRx starts at the zero time: nothing has come from the host
+	// since the module powered up, so the first bytes follow a silence
+	// however late this loop got going (bytes the reader stamped before
+	// then must not count as sent before a now() taken here).
+	st := &telitState{port: port, escT: stoppedTimer(), idle: stoppedTimer()}
 	defer st.escT.Stop()
 	defer st.idle.Stop()
 	for {

@@ -137,8 +137,13 @@ type Conn struct {
 	mode radio.LinkMode
 	role Role
 
-	wmu       sync.Mutex // serialises writes and AT sessions
-	lastWrite time.Time  // under wmu
+	wmu sync.Mutex // serialises writes and AT sessions
+	// lastWrite (under wmu) is when the module last got bytes from us, at
+	// the latest: our last write, or the module's answer to it when that
+	// came later (the module answers after the bytes arrived; they may
+	// arrive well after our write returned). The guard before Escape
+	// counts from it.
+	lastWrite time.Time
 
 	mu      sync.Mutex
 	sc      scanner
@@ -469,6 +474,9 @@ func (c *Conn) await(timeout time.Duration, accept func(Response) (done bool, er
 			continue
 		}
 		if done, err := accept(r); done || err != nil {
+			if done {
+				c.lastWrite = time.Now() // our command has arrived: see lastWrite
+			}
 			return err
 		}
 	}
