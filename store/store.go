@@ -250,10 +250,6 @@ func escapeURIPath(p string) string {
 	return r.Replace(filepath.ToSlash(p))
 }
 
-// nsec converts a time to the stored form. Zero means an open range end and
-// is mapped by the callers, not here.
-func nsec(t time.Time) int64 { return t.UnixNano() }
-
 // fromNsec converts a stored time back, in UTC.
 func fromNsec(n int64) time.Time { return time.Unix(0, n).UTC() }
 

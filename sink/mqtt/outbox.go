@@ -208,14 +208,13 @@ type outbox struct {
 
 	// reader state (the dispatcher's), guarded by rmu, which next holds
 	// except while it waits
-	rmu     sync.Mutex
-	r       *os.File
-	rbase   int64 // base of r's segment
-	rbuf    []byte
-	rlo     int
-	rhi     int
-	rpos    int64 // offset of rbuf[rlo]
-	scratch []byte
+	rmu   sync.Mutex
+	r     *os.File
+	rbase int64 // base of r's segment
+	rbuf  []byte
+	rlo   int
+	rhi   int
+	rpos  int64 // offset of rbuf[rlo]
 
 	// the window of records handed out and not yet acknowledged
 	wmx       sync.Mutex
