@@ -555,14 +555,7 @@ func (p *parser) sinks(v *yaml.Node, c *Config) error {
 				case "queue_dir":
 					m.QueueDir, err = p.path(v, w)
 				case "queue_max":
-					var s string
-					if s, err = p.str(v, w); err == nil {
-						n, e := ParseSize(s)
-						if e != nil || n < MinQueueMax {
-							err = p.errf(v, "a size of at least 1MiB, e.g. 256MiB, 1GB or 268435456 (bytes)", "%s %q", w, s)
-						}
-						m.QueueMax = n
-					}
+					m.QueueMax, err = p.size(v, w, MinQueueMax, "a size of at least 1MiB, e.g. 256MiB, 1GB or 268435456 (bytes)")
 				}
 				return err
 			})
@@ -576,6 +569,19 @@ func (p *parser) sinks(v *yaml.Node, c *Config) error {
 
 // MinQueueMax is the smallest sinks.mqtt.queue_max accepted.
 const MinQueueMax = 1 << 20
+
+// size reads a size (ParseSize) of at least least bytes.
+func (p *parser) size(v *yaml.Node, where string, least int64, hint string) (int64, error) {
+	s, err := p.str(v, where)
+	if err != nil {
+		return 0, err
+	}
+	n, err := ParseSize(s)
+	if err != nil || n < least {
+		return 0, p.errf(v, hint, "%s %q", where, s)
+	}
+	return n, nil
+}
 
 // ParseSize reads a size in bytes: a whole number, optionally followed by
 // a unit, B, kB/KB, MB, GB (powers of 1000) or KiB, MiB, GiB (powers of
@@ -613,16 +619,9 @@ func (p *parser) store(v *yaml.Node, c *Config) error {
 	return p.fields(v, "store", []string{"path", "retention", "disabled", "min_free"}, func(key string, k, v *yaml.Node) (err error) {
 		switch key {
 		case "min_free":
-			var s string
-			if s, err = p.str(v, "store.min_free"); err == nil {
-				n, e := ParseSize(s)
-				if e != nil || n < 0 {
-					err = p.errf(v, "a size such as 256MB or 1GiB (0 turns the guard off)", "store.min_free %q", s)
-				}
-				c.Store.MinFree = n
-				if n == 0 {
-					c.Store.MinFree = -1
-				}
+			c.Store.MinFree, err = p.size(v, "store.min_free", 0, "a size such as 256MB or 1GiB (0 turns the guard off)")
+			if c.Store.MinFree == 0 {
+				c.Store.MinFree = -1 // off; 0 means the default
 			}
 		case "path":
 			c.Store.Path, err = p.path(v, "store.path")
