@@ -1,0 +1,200 @@
+package driver
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/meterwire/meterwire/telegram"
+	"github.com/meterwire/meterwire/wmbus"
+)
+
+// corpusCase is one driver test of the reference decoder (wmbusmeters):
+// the telegram, the meter's arguments (name, driver, id, key) and the JSON
+// it prints. The file is shared with package telegram; see its README for
+// the provenance.
+type corpusCase struct {
+	Driver   string `json:"driver"`
+	Args     string `json:"args"`
+	Telegram string `json:"telegram"`
+	JSON     string `json:"json"`
+	Pass     bool   `json:"pass"`
+}
+
+// envelope fields are the reference's own, not the meter's.
+var envelope = map[string]bool{"_": true, "media": true, "meter": true, "name": true, "id": true, "timestamp": true}
+
+// tally counts expected fields and those found under the same name with
+// the same value, per driver.
+type tally struct {
+	cases, expected, named, equal, status, statusEqual, detected int
+	implemented                                                  bool
+	misses                                                       []string
+}
+
+// TestCorpus runs every driver test telegram of the reference through the
+// decoder and the driver the test names, and counts the expected fields
+// present with the same name and value (numbers within 1e-6 relative) and
+// the status texts that agree. It reports the figures per driver (go test
+// -v -run TestCorpus ./driver) and fails when they fall below the floors:
+// the floors only go up as drivers are added.
+func TestCorpus(t *testing.T) {
+	data, err := os.ReadFile("../telegram/testdata/wmbusmeters/wmbusmeters_driver_tests.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []corpusCase
+	if err := json.Unmarshal(data, &cases); err != nil {
+		t.Fatal(err)
+	}
+	per := map[string]*tally{}
+	var td telegram.Decoder
+	for _, c := range cases {
+		args := strings.Fields(c.Args)
+		if len(args) < 4 {
+			continue
+		}
+		ta := per[c.Driver]
+		if ta == nil {
+			ta = &tally{}
+			per[c.Driver] = ta
+		}
+		ta.cases++
+		var want map[string]any
+		if err := json.Unmarshal([]byte(c.JSON), &want); err != nil {
+			t.Fatalf("%s: expected JSON: %v", c.Driver, err)
+		}
+		got := Output{}
+		d := Lookup(args[1])
+		if d == nil {
+			d = Lookup(c.Driver)
+		}
+		if d != nil {
+			ta.implemented = true
+			var det *Driver
+			got, det = decodeWith(t, &td, d, c.Telegram, args[3])
+			if det == d {
+				ta.detected++
+			}
+		}
+		for k, v := range want {
+			if envelope[k] {
+				continue
+			}
+			ta.expected++
+			isStatus := strings.HasSuffix(k, "status")
+			if isStatus {
+				ta.status++
+			}
+			g, ok := got.Values[k]
+			if !ok {
+				if d != nil {
+					ta.misses = append(ta.misses, k+" missing")
+				}
+				continue
+			}
+			ta.named++
+			if sameValue(g, v) {
+				ta.equal++
+				if isStatus {
+					ta.statusEqual++
+				}
+			} else {
+				ta.misses = append(ta.misses, fmt.Sprintf("%s=%v want %v", k, g, v))
+			}
+		}
+	}
+	var names []string
+	var all tally
+	drivers := 0
+	for n, ta := range per {
+		names = append(names, n)
+		all.cases += ta.cases
+		all.expected += ta.expected
+		all.named += ta.named
+		all.equal += ta.equal
+		all.status += ta.status
+		all.statusEqual += ta.statusEqual
+		all.detected += ta.detected
+		if ta.implemented {
+			drivers++
+		}
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		ta := per[n]
+		if !ta.implemented {
+			continue
+		}
+		t.Logf("%-16s %2d telegrams (%d detected): %3d/%3d fields equal, status %d/%d %s", n, ta.cases, ta.detected, ta.equal, ta.expected, ta.statusEqual, ta.status, strings.Join(first(ta.misses, 4), "; "))
+	}
+	pct := func(a, b int) float64 { return 100 * float64(a) / float64(max(b, 1)) }
+	t.Logf("corpus: %d telegrams, %d of %d reference drivers implemented; fields equal %d/%d (%.1f%%), status texts %d/%d (%.1f%%), telegrams detected as their driver %d",
+		all.cases, drivers, len(per), all.equal, all.expected, pct(all.equal, all.expected), all.statusEqual, all.status, pct(all.statusEqual, all.status), all.detected)
+	// Floors: raise them with every driver added.
+	if all.equal < floorFields || all.statusEqual < floorStatus {
+		t.Errorf("below the floors: %d fields equal (floor %d), %d status texts (floor %d)", all.equal, floorFields, all.statusEqual, floorStatus)
+	}
+}
+
+const (
+	floorFields = 6
+	floorStatus = 2
+)
+
+func first(s []string, n int) []string { return s[:min(n, len(s))] }
+
+// decodeWith decodes a reference test telegram ("_" marks the end of the
+// header and is not part of it) with the key ("NOKEY": none), applies d and
+// returns the driver detection picks for the telegram's meter.
+func decodeWith(t *testing.T, td *telegram.Decoder, d *Driver, tel, key string) (Output, *Driver) {
+	b, err := hex.DecodeString(strings.ReplaceAll(tel, "_", ""))
+	if err != nil {
+		t.Fatalf("telegram %s: %v", tel, err)
+	}
+	td.WMBus.Keys = nil
+	if key != "NOKEY" {
+		k, err := hex.DecodeString(key)
+		if err == nil {
+			td.WMBus.Keys = wmbus.StaticKey(k)
+		}
+	}
+	var out Output
+	res, _ := td.Decode(b)
+	if res == nil {
+		return out, nil
+	}
+	var apl []byte
+	var det *Driver
+	if res.Telegram != nil {
+		apl = res.Telegram.APL()
+		a := res.Telegram.Meter()
+		det = Detected(a.ManufacturerCode(), a.Version, a.Type)
+	}
+	if err := d.Apply(res.Records, apl, &out); err != nil {
+		t.Errorf("%s: %v", d.Name, err)
+	}
+	return out, det
+}
+
+func sameValue(got, want any) bool {
+	switch w := want.(type) {
+	case float64:
+		g, ok := got.(float64)
+		if !ok {
+			return false
+		}
+		return g == w || math.Abs(g-w) <= 1e-6*math.Max(math.Abs(g), math.Abs(w))
+	case string:
+		g, ok := got.(string)
+		return ok && g == w
+	case nil:
+		return got == nil
+	}
+	return fmt.Sprint(got) == fmt.Sprint(want)
+}
