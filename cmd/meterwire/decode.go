@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/meterwire/meterwire/dlms"
+	"github.com/meterwire/meterwire/driver"
 	"github.com/meterwire/meterwire/dsmr"
 	"github.com/meterwire/meterwire/p1"
 	"github.com/meterwire/meterwire/telegram"
@@ -31,6 +32,17 @@ type decodeOpts struct {
 	jsonOut    bool
 	ellAddress string
 	ignoreMAC  bool
+	driver     string
+}
+
+// driverReport is a wM-Bus or wired M-Bus decode with its meter driver:
+// "fields" are the driver's (the names wmbusmeters prints) when one
+// applies, else the generic names of the records; "driver" says which, or
+// "none" and "driver_note" why.
+type driverReport struct {
+	telegram.Report
+	Driver     string `json:"driver,omitempty"`
+	DriverNote string `json:"driver_note,omitempty"`
 }
 
 func newDecodeCmd() *cobra.Command {
@@ -81,6 +93,7 @@ stderr; what could be decoded is still printed.`,
 	f.BoolVar(&o.jsonOut, "json", false, "with --explain: print JSON including the layers instead of text")
 	f.StringVar(&o.ellAddress, "ell-address", "link", "address in the ELL CI 0x8F counter block: link, m2a2 or auto (try both)")
 	f.BoolVar(&o.ignoreMAC, "ignore-mac", false, "decrypt mode 7 frames even if the AFL MAC does not verify (reported as failed)")
+	f.StringVar(&o.driver, "driver", "auto", "meter driver for the named fields: auto (detected from the meter's manufacturer, version and type), none, or a driver name as wmbusmeters has it (meterwire drivers lists them)")
 	return cmd
 }
 
@@ -130,6 +143,9 @@ func runDecode(stdin io.Reader, stdout, stderr io.Writer, args []string, o *deco
 	keys, err := keyTable(o.keys)
 	if err != nil {
 		return err
+	}
+	if err := driver.Check(o.driver); err != nil {
+		return fmt.Errorf("--driver: %v", err)
 	}
 	pd := &p1.Decoder{Key: globalKey(o.keys), Policy: tagPolicy, Profile: o.profile, Layout: o.layout}
 	if o.ak != "" {
@@ -193,7 +209,7 @@ func runDecode(stdin io.Reader, stdout, stderr io.Writer, args []string, o *deco
 			emit(nil, nil, err)
 			return
 		}
-		emit(res.Report(o.explain, err), res.WriteExplanation, err)
+		emit(withDriver(res, res.Report(o.explain, err), o.driver), res.WriteExplanation, err)
 	}
 	// decodeArg decodes a telegram given as text: a P1 telegram, or hex.
 	var decodeStream func(data []byte) int
@@ -330,4 +346,22 @@ func profileNames() string {
 		names = append(names, p.Name)
 	}
 	return strings.Join(names, ", ")
+}
+
+// withDriver adds the meter driver's fields to a decoded telegram's report
+// (see driverReport); telegrams without records are left as they are.
+func withDriver(res *telegram.Result, rep telegram.Report, name string) any {
+	if res.Telegram == nil || len(res.Records) == 0 {
+		return rep
+	}
+	d, why := driver.Choose(name, res.Telegram.Meter())
+	if d == nil {
+		return driverReport{Report: rep, Driver: driver.None, DriverNote: why}
+	}
+	fields, err := driver.Fields(d, res.Records, res.Telegram.APL())
+	if err != nil {
+		return driverReport{Report: rep, Driver: driver.None, DriverNote: err.Error()}
+	}
+	rep.Fields = fields
+	return driverReport{Report: rep, Driver: d.Name}
 }

@@ -1,0 +1,64 @@
+package driver
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/meterwire/meterwire/mbus"
+	"github.com/meterwire/meterwire/wmbus"
+)
+
+// Auto is the driver name that picks a driver by detection; None turns
+// drivers off.
+const (
+	Auto = "auto"
+	None = "none"
+)
+
+// Check reports whether name is "auto", "none" or a known driver or
+// alias, with the error a user should see otherwise.
+func Check(name string) error {
+	if name == "" || name == Auto || name == None || Lookup(name) != nil {
+		return nil
+	}
+	return fmt.Errorf("no driver %q (meterwire drivers lists them; auto picks one by the meter's manufacturer, version and type)", name)
+}
+
+// Choose returns the driver for a meter: the one named, or with "auto" (or
+// "") the one that detects it. With none, it says why in words.
+func Choose(name string, a wmbus.Address) (*Driver, string) {
+	switch name {
+	case None:
+		return nil, "drivers turned off"
+	case "", Auto:
+		if d := Detected(a.ManufacturerCode(), a.Version, a.Type); d != nil {
+			return d, ""
+		}
+		return nil, fmt.Sprintf("no driver detects %s version 0x%02X type 0x%02X (%s); the records are decoded all the same, and --driver NAME picks one", a.ManufacturerCode(), a.Version, a.Type, wmbus.DeviceTypeName(a.Type))
+	}
+	if d := Lookup(name); d != nil {
+		return d, ""
+	}
+	return nil, fmt.Sprintf("no driver %q", name)
+}
+
+// Fields applies d to a decoded telegram's records and returns the fields
+// as a map (for JSON), or nil when d is nil.
+func Fields(d *Driver, recs []mbus.Record, apl []byte) (map[string]any, error) {
+	if d == nil {
+		return nil, nil
+	}
+	var out Output
+	err := d.Apply(recs, apl, &out)
+	return out.Values, err
+}
+
+// Names lists the driver names and aliases, sorted.
+func Names() []string {
+	out := make([]string, 0, len(byName))
+	for n := range byName {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
