@@ -41,3 +41,17 @@ func TestDecodeDriver(t *testing.T) {
 		t.Errorf("unknown driver: %d %s", code, errs)
 	}
 }
+
+func TestDriversCommand(t *testing.T) {
+	out, _, code := run(t, "", "drivers")
+	if code != 0 || !strings.Contains(out, "supercom587") || !strings.Contains(out, "SON v3C") || !strings.Contains(out, "total_m3") {
+		t.Fatalf("%d %s", code, out)
+	}
+	out, _, code = run(t, "", "drivers", "supercom587")
+	if code != 0 || !strings.Contains(out, "status") || !strings.Contains(out, `"OK" when no bit is set`) {
+		t.Fatalf("%d %s", code, out)
+	}
+	if _, errs, code := run(t, "", "drivers", "nosuch"); code == 0 || !strings.Contains(errs, `no driver "nosuch"`) {
+		t.Fatalf("%d %s", code, errs)
+	}
+}

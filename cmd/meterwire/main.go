@@ -39,7 +39,7 @@ and wired M-Bus. Every byte can be explained (--explain).`,
 	}
 	root.AddCommand(newDecodeCmd(), newBuildCmd(), newGCMCmd(), newP1Cmd(), newTelitCmd())
 	root.AddCommand(newRadioCmds()...)
-	root.AddCommand(newServeCmd(), newExportCmd())
+	root.AddCommand(newServeCmd(), newExportCmd(), newDriversCmd())
 	return root
 }
 
