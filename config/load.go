@@ -15,6 +15,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/meterwire/meterwire/codec"
+	"github.com/meterwire/meterwire/driver"
 	"github.com/meterwire/meterwire/radio"
 	"github.com/meterwire/meterwire/wmbus"
 )
@@ -726,7 +727,23 @@ func (p *parser) finish(c *Config) error {
 		}
 	}
 	applyDefaults(c)
+	unknownDrivers(c)
 	return nil
+}
+
+// unknownDrivers warns (once per name) about meters whose driver this
+// build does not have: they are decoded with the records' generic names
+// rather than refused, so a configuration from wmbusmeters still starts.
+func unknownDrivers(c *Config) {
+	seen := map[string]bool{}
+	for i := range c.Meters {
+		m := &c.Meters[i]
+		if seen[m.Driver] || driver.Check(m.Driver) == nil {
+			continue
+		}
+		seen[m.Driver] = true
+		c.Warnings = append(c.Warnings, fmt.Sprintf("meter %s: this meterwire has no driver %q yet (meterwire drivers lists those it has); its records are decoded with generic names, or set driver: auto", m.Name, m.Driver))
+	}
 }
 
 // readKeyFile reads a YAML mapping of meter name or id to a key (32 hex

@@ -36,3 +36,15 @@ func TestStoreAndPipelineKeys(t *testing.T) {
 		t.Errorf("SetDataDir: %q %q %q", c.DataDir, c.Store.Path, c.Sinks.MQTT.QueueDir)
 	}
 }
+
+// A driver this build lacks is a warning, not an error: the meter is
+// decoded with generic names (configurations from wmbusmeters still start).
+func TestUnknownDriverWarns(t *testing.T) {
+	c, err := Parse("a.yaml", []byte("meters:\n  - {name: w, id: \"12345678\", driver: nosuchdriver}\n  - {name: v, id: \"12345679\", driver: nosuchdriver}\n  - {name: s, id: \"12345670\", driver: supercom587}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0], `meter w: this meterwire has no driver "nosuchdriver" yet`) {
+		t.Fatalf("warnings %q", c.Warnings)
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/meterwire/meterwire/codec"
 	"github.com/meterwire/meterwire/config"
 	"github.com/meterwire/meterwire/dlms"
+	"github.com/meterwire/meterwire/driver"
 	"github.com/meterwire/meterwire/mbus"
 	"github.com/meterwire/meterwire/p1"
 	"github.com/meterwire/meterwire/telegram"
@@ -317,7 +318,25 @@ func (d *decoder) decodeWMBus(f Frame, ev *Event, h uint64) {
 		st.sig = append([]byte(nil), f.Data...)
 		st.dirty = true
 	}
-	ev.Fields = mbus.Fields(res.Records)
+	ev.Fields = d.fields(m, a, t, res.Records, ev)
+}
+
+// fields names a decoded telegram's values: with the meter's driver (the
+// configured one, or the one that detects the meter) its fields, else the
+// records' generic names.
+func (d *decoder) fields(m *config.Meter, a wmbus.Address, t *wmbus.Telegram, recs []mbus.Record, ev *Event) map[string]any {
+	name := driver.Auto
+	if m != nil && m.Driver != "" {
+		name = m.Driver
+	}
+	if drv, _ := driver.Choose(name, a); drv != nil {
+		f, err := driver.Fields(drv, recs, t.APL())
+		if err == nil && f != nil {
+			ev.Driver = drv.Name
+			return f
+		}
+	}
+	return mbus.Fields(recs)
 }
 
 // wmbusID is a wM-Bus or wired frame's identity: its bytes after the L

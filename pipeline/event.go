@@ -112,8 +112,12 @@ type Event struct {
 	Outcome        Outcome
 	// Err says what went wrong in words; it never contains key material.
 	Err string
-	// Fields are the readings (decoded events only).
+	// Fields are the readings (decoded events only): the meter driver's
+	// fields (the names wmbusmeters prints) when Driver is set, else the
+	// records' generic names.
 	Fields map[string]any
+	// Driver is the meter driver that named Fields ("" for none).
+	Driver string
 	// Hex is the frame as received, hex (P1 text telegrams: the text).
 	Hex string
 	// ReadingID is the reading's identity (decoded events): a hash of the
