@@ -16,15 +16,18 @@ import (
 
 // Reading is the line written for each decoded telegram.
 type Reading struct {
-	Time         string         `json:"time"`
-	Meter        string         `json:"meter"`
-	Kind         string         `json:"kind"`
-	Manufacturer string         `json:"manufacturer,omitempty"`
-	ID           string         `json:"id,omitempty"`
-	DeviceType   string         `json:"device_type,omitempty"`
-	Input        string         `json:"input,omitempty"`
-	RSSI         *int           `json:"rssi_dbm,omitempty"`
-	Fields       map[string]any `json:"fields"`
+	Time         string `json:"time"`
+	Meter        string `json:"meter"`
+	Kind         string `json:"kind"`
+	Manufacturer string `json:"manufacturer,omitempty"`
+	ID           string `json:"id,omitempty"`
+	DeviceType   string `json:"device_type,omitempty"`
+	Input        string `json:"input,omitempty"`
+	RSSI         *int   `json:"rssi_dbm,omitempty"`
+	// Driver is the meter driver that named Fields (omitted: generic
+	// names of the records).
+	Driver string         `json:"driver,omitempty"`
+	Fields map[string]any `json:"fields"`
 }
 
 // Sink writes readings to W. With All, events that are not readings
@@ -58,7 +61,7 @@ func (s *Sink) Write(_ context.Context, evs []pipeline.Event) error {
 		ev := &evs[i]
 		t := ev.Time.UTC().Format(time.RFC3339Nano)
 		if ev.Outcome == pipeline.Decoded && ev.Fields != nil {
-			if err := enc.Encode(Reading{Time: t, Meter: ev.Meter, Kind: ev.Kind, Manufacturer: ev.Manufacturer, ID: ev.ID, DeviceType: ev.DeviceType, Input: ev.Input, RSSI: ev.RSSI, Fields: ev.Fields}); err != nil {
+			if err := enc.Encode(Reading{Time: t, Meter: ev.Meter, Kind: ev.Kind, Manufacturer: ev.Manufacturer, ID: ev.ID, DeviceType: ev.DeviceType, Input: ev.Input, RSSI: ev.RSSI, Driver: ev.Driver, Fields: ev.Fields}); err != nil {
 				return err
 			}
 		} else if s.all {
