@@ -351,17 +351,28 @@ func profileNames() string {
 // withDriver adds the meter driver's fields to a decoded telegram's report
 // (see driverReport); telegrams without records are left as they are.
 func withDriver(res *telegram.Result, rep telegram.Report, name string) any {
-	if res.Telegram == nil || len(res.Records) == 0 {
+	used, note := applyDriver(res, &rep, name)
+	if used == "" {
 		return rep
+	}
+	return driverReport{Report: rep, Driver: used, DriverNote: note}
+}
+
+// applyDriver puts the meter driver's fields into rep.Fields and returns
+// the driver's name ("none" with the reason when no driver applies; "" for
+// telegrams without records).
+func applyDriver(res *telegram.Result, rep *telegram.Report, name string) (used, note string) {
+	if res.Telegram == nil || len(res.Records) == 0 {
+		return "", ""
 	}
 	d, why := driver.Choose(name, res.Telegram.Meter())
 	if d == nil {
-		return driverReport{Report: rep, Driver: driver.None, DriverNote: why}
+		return driver.None, why
 	}
 	fields, err := driver.Fields(d, res.Records, res.Telegram.APL())
 	if err != nil {
-		return driverReport{Report: rep, Driver: driver.None, DriverNote: err.Error()}
+		return driver.None, err.Error()
 	}
 	rep.Fields = fields
-	return driverReport{Report: rep, Driver: d.Name}
+	return d.Name, ""
 }

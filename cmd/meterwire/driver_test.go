@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -53,5 +55,20 @@ func TestDriversCommand(t *testing.T) {
 	}
 	if _, errs, code := run(t, "", "drivers", "nosuch"); code == 0 || !strings.Contains(errs, `no driver "nosuch"`) {
 		t.Fatalf("%d %s", code, errs)
+	}
+}
+
+// listen names fields with the driver too (--driver as on decode).
+func TestListenDriver(t *testing.T) {
+	const supercom = "A244EE4D785634123C067A8F0000000C1348550000426CE1F14C130000000082046C21298C0413330000008D04931E3A3CFE3300000033000000330000003300000033000000330000003300000033000000330000003300000033000000330000004300000034180000046D0D0B5C2B03FD6C5E150082206C5C290BFD0F0200018C4079678885238310FD3100000082106C01018110FD610002FD66020002FD170000"
+	file := filepath.Join(t.TempDir(), "in.hex")
+	os.WriteFile(file, []byte(supercom+"\n"), 0o600)
+	out, errs, code := run(t, "", "listen", "hex:"+file, "--json", "--count", "1", "--quiet")
+	if code != 0 || !strings.Contains(out, `"driver":"supercom587"`) || !strings.Contains(out, `"software_version":"010002"`) {
+		t.Fatalf("%d %s %s", code, out, errs)
+	}
+	out, _, _ = run(t, "", "listen", "hex:"+file, "--count", "1", "--quiet", "--driver", "none")
+	if !strings.Contains(out, "target_m3") {
+		t.Errorf("--driver none keeps the generic names: %s", out)
 	}
 }

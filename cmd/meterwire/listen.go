@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/meterwire/meterwire/dlms"
+	"github.com/meterwire/meterwire/driver"
 	"github.com/meterwire/meterwire/p1"
 	"github.com/meterwire/meterwire/radio"
 	"github.com/meterwire/meterwire/radio/sim/fleet"
@@ -29,6 +30,7 @@ type listenOpts struct {
 	duration  time.Duration
 	quiet     bool
 	fleetKeys bool
+	driver    string
 }
 
 func newListenCmd() *cobra.Command {
@@ -55,6 +57,7 @@ missing, so they can be added. The device is reopened when it disappears
 	f := cmd.Flags()
 	f.StringArrayVar(&o.keys, "key", nil, "AES-128 key as 32 hex digits, for every meter; or ID=HEX for one meter (repeatable)")
 	f.StringVar(&o.ak, "ak", "", "P1/DLMS authentication key (AK), 32 hex digits")
+	f.StringVar(&o.driver, "driver", "auto", "meter driver for the named fields: auto (detected), none, or a driver name (meterwire drivers lists them)")
 	f.BoolVar(&o.explain, "explain", false, "print every layer and field of each telegram with byte offsets")
 	f.BoolVar(&o.jsonOut, "json", false, "print one JSON object per telegram")
 	f.IntVar(&o.count, "count", 0, "stop after this many telegrams (0: run until interrupted)")
@@ -118,6 +121,9 @@ func runListen(ctx context.Context, stdout, stderr io.Writer, dev string, o *lis
 	d, err := parseDevice(dev)
 	if err != nil {
 		return err
+	}
+	if err := driver.Check(o.driver); err != nil {
+		return fmt.Errorf("--driver: %v", err)
 	}
 	fd, err := newFrameDecoder(o.keys, o.ak)
 	if err != nil {
@@ -194,7 +200,11 @@ func (fd *frameDecoder) print(out io.Writer, f radio.Frame, o *listenOpts) bool 
 		derr = err
 		if res != nil {
 			rep := res.Report(o.explain, err)
+			used, note := applyDriver(res, &rep, o.driver)
 			report, explain = rep, res.WriteExplanation
+			if used != "" {
+				report = driverReport{Report: rep, Driver: used, DriverNote: note}
+			}
 			summary = wmbusSummary(&rep, err)
 		}
 	}
