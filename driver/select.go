@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"github.com/meterwire/meterwire/mbus"
+	"github.com/meterwire/meterwire/telegram"
 	"github.com/meterwire/meterwire/wmbus"
 )
 
@@ -61,4 +62,33 @@ func Names() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// Report is a decoded wM-Bus or wired M-Bus telegram's report with its
+// meter driver: Fields are the driver's (the names wmbusmeters prints)
+// when one applies, else the records' generic names; Driver names it, or
+// is "none" with DriverNote saying why.
+type Report struct {
+	telegram.Report
+	Driver     string `json:"driver,omitempty"`
+	DriverNote string `json:"driver_note,omitempty"`
+}
+
+// WithReport applies the driver named (Auto, None or a name) to a decoded
+// telegram's report and returns a Report; telegrams without records are
+// returned as they are (a telegram.Report).
+func WithReport(res *telegram.Result, rep telegram.Report, name string) any {
+	if res.Telegram == nil || len(res.Records) == 0 {
+		return rep
+	}
+	d, why := Choose(name, res.Telegram.Meter())
+	if d == nil {
+		return Report{Report: rep, Driver: None, DriverNote: why}
+	}
+	fields, err := Fields(d, res.Records, res.Telegram.APL())
+	if err != nil {
+		return Report{Report: rep, Driver: None, DriverNote: err.Error()}
+	}
+	rep.Fields = fields
+	return Report{Report: rep, Driver: d.Name}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/meterwire/meterwire/codec"
+	"github.com/meterwire/meterwire/driver"
 	"github.com/meterwire/meterwire/p1"
 	"github.com/meterwire/meterwire/telegram"
 	"github.com/meterwire/meterwire/wmbus"
@@ -26,7 +27,8 @@ type Analysis struct {
 // Result is one decoded telegram or frame.
 type Result struct {
 	// Report is exactly the object `meterwire decode --explain --json`
-	// prints for this telegram (a telegram.Report or p1.Report); nil for
+	// prints for this telegram (a driver.Report, telegram.Report or
+	// p1.Report); nil for
 	// a part of a longer DLMS message, or when nothing could be decoded.
 	Report any `json:"report"`
 	// Explanation is the text `meterwire decode --explain` prints.
@@ -131,7 +133,7 @@ func Analyze(input string, key, ak []byte) (*Analysis, error) {
 		rep := res.Report(true, err)
 		var b strings.Builder
 		res.WriteExplanation(&b)
-		r := Result{Report: rep, Explanation: b.String(), Problem: explainErr(err)}
+		r := Result{Report: driver.WithReport(res, rep, driver.Auto), Explanation: b.String(), Problem: explainErr(err)}
 		views := []View{}
 		if rep.PlaintextHex != "" {
 			title := "Decoded frame (link CRCs removed)"

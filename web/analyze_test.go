@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/hex"
 	"encoding/json"
+	"github.com/meterwire/meterwire/driver"
 	"os"
 	"strings"
 	"testing"
@@ -92,7 +93,7 @@ func TestAnalyzeExamples(t *testing.T) {
 				d.WMBus.Keys = wmbus.StaticKey(key)
 			}
 			res, err := d.Decode(raw)
-			want = res.Report(true, err)
+			want = driver.WithReport(res, res.Report(true, err), driver.Auto)
 			for i, v := range last.LayerViews {
 				if v < 0 {
 					t.Errorf("%s: layer %d has no view", ex.name, i)
@@ -123,7 +124,7 @@ func TestAnalyzeMode7Layers(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := a.Results[0]
-	rep := r.Report.(telegram.Report)
+	rep := r.Report.(driver.Report).Report
 	if rep.Security.Status != "decrypted" || rep.Security.MAC != "verified" || r.Problem != nil {
 		t.Fatalf("%+v %+v", rep.Security, r.Problem)
 	}

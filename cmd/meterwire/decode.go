@@ -35,16 +35,6 @@ type decodeOpts struct {
 	driver     string
 }
 
-// driverReport is a wM-Bus or wired M-Bus decode with its meter driver:
-// "fields" are the driver's (the names wmbusmeters prints) when one
-// applies, else the generic names of the records; "driver" says which, or
-// "none" and "driver_note" why.
-type driverReport struct {
-	telegram.Report
-	Driver     string `json:"driver,omitempty"`
-	DriverNote string `json:"driver_note,omitempty"`
-}
-
 func newDecodeCmd() *cobra.Command {
 	var o decodeOpts
 	cmd := &cobra.Command{
@@ -209,7 +199,7 @@ func runDecode(stdin io.Reader, stdout, stderr io.Writer, args []string, o *deco
 			emit(nil, nil, err)
 			return
 		}
-		emit(withDriver(res, res.Report(o.explain, err), o.driver), res.WriteExplanation, err)
+		emit(driver.WithReport(res, res.Report(o.explain, err), o.driver), res.WriteExplanation, err)
 	}
 	// decodeArg decodes a telegram given as text: a P1 telegram, or hex.
 	var decodeStream func(data []byte) int
@@ -346,33 +336,4 @@ func profileNames() string {
 		names = append(names, p.Name)
 	}
 	return strings.Join(names, ", ")
-}
-
-// withDriver adds the meter driver's fields to a decoded telegram's report
-// (see driverReport); telegrams without records are left as they are.
-func withDriver(res *telegram.Result, rep telegram.Report, name string) any {
-	used, note := applyDriver(res, &rep, name)
-	if used == "" {
-		return rep
-	}
-	return driverReport{Report: rep, Driver: used, DriverNote: note}
-}
-
-// applyDriver puts the meter driver's fields into rep.Fields and returns
-// the driver's name ("none" with the reason when no driver applies; "" for
-// telegrams without records).
-func applyDriver(res *telegram.Result, rep *telegram.Report, name string) (used, note string) {
-	if res.Telegram == nil || len(res.Records) == 0 {
-		return "", ""
-	}
-	d, why := driver.Choose(name, res.Telegram.Meter())
-	if d == nil {
-		return driver.None, why
-	}
-	fields, err := driver.Fields(d, res.Records, res.Telegram.APL())
-	if err != nil {
-		return driver.None, err.Error()
-	}
-	rep.Fields = fields
-	return d.Name, ""
 }

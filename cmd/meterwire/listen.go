@@ -200,10 +200,9 @@ func (fd *frameDecoder) print(out io.Writer, f radio.Frame, o *listenOpts) bool 
 		derr = err
 		if res != nil {
 			rep := res.Report(o.explain, err)
-			used, note := applyDriver(res, &rep, o.driver)
-			report, explain = rep, res.WriteExplanation
-			if used != "" {
-				report = driverReport{Report: rep, Driver: used, DriverNote: note}
+			report, explain = driver.WithReport(res, rep, o.driver), res.WriteExplanation
+			if dr, ok := report.(driver.Report); ok {
+				rep = dr.Report
 			}
 			summary = wmbusSummary(&rep, err)
 		}
