@@ -3,12 +3,12 @@ package web
 import (
 	"encoding/hex"
 	"encoding/json"
-	"github.com/meterwire/meterwire/driver"
 	"os"
 	"strings"
 	"testing"
 
 	"github.com/meterwire/meterwire/crc16"
+	"github.com/meterwire/meterwire/driver"
 	"github.com/meterwire/meterwire/p1"
 	"github.com/meterwire/meterwire/telegram"
 	"github.com/meterwire/meterwire/wmbus"
