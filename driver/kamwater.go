@@ -155,7 +155,7 @@ func expandHeaders(hdr, vals []byte) ([]byte, bool) {
 		if n >= len(hdr) {
 			return nil, false
 		}
-		n++ // VIF
+		n++                                       // VIF
 		for n <= len(hdr) && hdr[n-1]&0x80 != 0 { // VIFEs
 			n++
 		}
