@@ -102,15 +102,15 @@ func qdsWalkBy(d []byte, n *qdsWalkByNames, out *Output) {
 	}
 	// p[0:2] is the error date; the reference reads it but prints it
 	// under the year's set date, which follows.
-	setVolume(out, "total_m3", "0C13", p[2:6])
-	setText(out, n.yearDate, "426C", p[6:8])
-	setVolume(out, n.yearVolume, "4C13", p[8:12])
-	setText(out, n.monthDate, "426C", p[12:14])
-	setVolume(out, n.monthVolume, "4C13", p[14:18])
+	refSetDVNumber(out, "total_m3", "0C13", p[2:6])
+	refSetDVText(out, n.yearDate, "426C", p[6:8])
+	refSetDVNumber(out, n.yearVolume, "4C13", p[8:12])
+	refSetDVText(out, n.monthDate, "426C", p[12:14])
+	refSetDVNumber(out, n.monthVolume, "4C13", p[14:18])
 	p = p[18:]
 	for i := 2; n.deltas && i <= 13 && len(p) >= 2; i++ {
 		v := int16(uint16(p[0]) | uint16(p[1])<<8)
-		out.Set("volume_delta_"+itoa(i)+"_m3", float64(v)/1000)
+		out.Set("volume_delta_"+refItoa(i)+"_m3", float64(v)/1000)
 		p = p[2:]
 	}
 }
@@ -121,9 +121,9 @@ type qdsWalkByNames struct {
 	deltas                                       bool
 }
 
-// recordFromDV decodes one record from its DIF/VIF (hex) and data bytes,
+// refDVRecord decodes one record from its DIF/VIF (hex) and data bytes,
 // for values manufacturers send without their own DIF/VIF.
-func recordFromDV(difvif string, data []byte) *mbus.Record {
+func refDVRecord(difvif string, data []byte) *mbus.Record {
 	b, err := hex.DecodeString(difvif)
 	if err != nil {
 		return nil
@@ -137,25 +137,49 @@ func recordFromDV(difvif string, data []byte) *mbus.Record {
 	return &recs[0]
 }
 
-func setVolume(out *Output, name, difvif string, data []byte) {
-	if r := recordFromDV(difvif, data); r != nil && r.Valid {
+func refSetDVNumber(out *Output, name, difvif string, data []byte) {
+	if r := refDVRecord(difvif, data); r != nil && r.Valid {
 		v, _ := r.DisplayValue()
 		out.Set(name, v)
 	}
 }
 
-func setText(out *Output, name, difvif string, data []byte) {
-	if r := recordFromDV(difvif, data); r != nil {
+func refSetDVText(out *Output, name, difvif string, data []byte) {
+	if r := refDVRecord(difvif, data); r != nil {
 		out.Set(name, r.FieldValue())
 	}
 }
 
-func itoa(n int) string {
+func refItoa(n int) string {
 	if n < 0 {
-		return "-" + itoa(-n)
+		return "-" + refItoa(-n)
 	}
 	if n < 10 {
 		return string(rune('0' + n))
 	}
-	return itoa(n/10) + string(rune('0'+n%10))
+	return refItoa(n/10) + string(rune('0'+n%10))
 }
+
+// refHexMSBFirst prints data bytes most significant first, in upper-case hex
+// (how the reference prints versions and parameter sets: "000008").
+func refHexMSBFirst(d []byte) string {
+	b := make([]byte, 0, 2*len(d))
+	for i := len(d) - 1; i >= 0; i-- {
+		b = append(b, hexdigits[d[i]>>4], hexdigits[d[i]&15])
+	}
+	return string(b)
+}
+
+// refTimeIgnoringIV prints a date or date-time record even when its invalid bit
+// is set, as long as its fields make a date (the reference ignores that
+// bit); "" when they do not.
+func refTimeIgnoringIV(r *mbus.Record) string {
+	t := r.Time
+	if !t.HasDate || t.Month < 1 || t.Month > 12 || t.Day < 1 || t.Day > 31 || t.Hour > 23 || t.Minute > 59 {
+		return ""
+	}
+	return t.String()
+}
+
+// refFirst returns the first record m matches, nil if none does.
+func refFirst(recs []mbus.Record, m Match) *mbus.Record { return m.find(recs) }
