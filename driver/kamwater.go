@@ -187,7 +187,7 @@ func mustHex(s string) []byte {
 
 // keyRecord returns the first record whose DIF/VIF bytes are key (hex).
 func keyRecord(recs []mbus.Record, key string) *mbus.Record {
-	m := Match{Key: key}
+	m := Match{Key: key, Storage: Any, Tariff: Any, Subunit: Any}
 	return m.find(recs)
 }
 
