@@ -155,3 +155,6 @@ func reversedBytes(b []byte) []byte {
 	}
 	return out
 }
+
+// sortStrings sorts status texts the way the reference prints them.
+func sortStrings(s []string) { sort.Strings(s) }
