@@ -27,7 +27,7 @@ func qwaterPayload(recs []mbus.Record, apl []byte, out *Output) error {
 	flowWithDurationExt(recs, out)
 	for i := range recs {
 		if hexOf(recs[i].DIB, recs[i].VIB) == "0DFF5F" {
-			qdsWalkBy(recs[i].Data, &qdsWalkByNames{"due_date", "due_date_m3", "due_17_date", "due_17_date_m3", false}, out)
+			qdsWalkBy(recs[i].Data, &qdsWalkByNames{[]byte{0x13}, "total_m3", "due_date", "due_date_m3", "due_17_date", "due_17_date_m3", ""}, out)
 			break
 		}
 	}

@@ -3,6 +3,7 @@ package driver
 import (
 	"encoding/hex"
 	"math"
+	"slices"
 
 	"github.com/meterwire/meterwire/mbus"
 )
@@ -33,7 +34,6 @@ func init() {
 			{Name: "target_year_date", Match: Match{Quantity: "date", Storage: 1}, Text: true},
 			{Name: "device_error_date", Match: Match{Quantity: "date", Function: mbus.DuringError}, Text: true},
 			{Name: "meter_datetime", Match: Match{Quantity: "date_time"}, Text: true},
-			{Name: "enhanced_id", Match: Match{Quantity: "enhanced_id"}, Text: true},
 		},
 		Payload: qwaterv2Payload,
 	})
@@ -59,9 +59,10 @@ var qdsWaterErrors = &Status{Default: "OK", Bits: []Bit{
 // walk-by manufacturer record.
 func qwaterv2Payload(recs []mbus.Record, apl []byte, out *Output) error {
 	flowWithDurationExt(recs, out)
+	qdsEnhancedID(recs, out)
 	for i := range recs {
 		if hexOf(recs[i].DIB, recs[i].VIB) == "0DFF5F" {
-			qdsWalkBy(recs[i].Data, &qdsWalkByNames{"target_year_date", "target_year_m3", "target_date", "target_m3", true}, out)
+			qdsWalkBy(recs[i].Data, &qdsWalkByNames{[]byte{0x13}, "total_m3", "target_year_date", "target_year_m3", "target_date", "target_m3", "volume_delta"}, out)
 			break
 		}
 	}
@@ -88,37 +89,41 @@ func flowWithDurationExt(recs []mbus.Record, out *Output) {
 }
 
 // qdsWalkBy reads the Qundis walk-by layout of manufacturer record 0DFF5F
-// (data after the LVAR byte): 9 bytes of header, then 0x13, the error date,
-// the total volume (8 BCD digits, litres), the set day of the year and its
-// volume, the last month's set day and its volume, and 12 signed 16-bit
-// monthly differences in litres.
+// (data after the LVAR byte): 9 bytes of header, then the VIF all values
+// are in (0x13 litres; 0x05, 0x06, 0x0D, 0x0E energy), the error date, the
+// total (8 BCD digits), the set day of the year and its value, the last
+// month's set day and its value, and 12 signed 16-bit monthly differences.
 func qdsWalkBy(d []byte, n *qdsWalkByNames, out *Output) {
-	if len(d) < 10 || d[9] != 0x13 {
+	if len(d) < 10 || !slices.Contains(n.vifs, d[9]) {
 		return
 	}
+	vif := hexOf([]byte{d[9]})
 	p := d[10:]
 	if len(p) < 2+4+2+4+2+4 {
 		return
 	}
-	// p[0:2] is the error date; the reference reads it but prints it
-	// under the year's set date, which follows.
-	refSetDVNumber(out, "total_m3", "0C13", p[2:6])
+	// p[0:2] is the error date, which the reference does not print from
+	// this record.
+	refSetDVNumber(out, n.total, "0C"+vif, p[2:6])
 	refSetDVText(out, n.yearDate, "426C", p[6:8])
-	refSetDVNumber(out, n.yearVolume, "4C13", p[8:12])
+	refSetDVNumber(out, n.yearValue, "4C"+vif, p[8:12])
 	refSetDVText(out, n.monthDate, "426C", p[12:14])
-	refSetDVNumber(out, n.monthVolume, "4C13", p[14:18])
+	refSetDVNumber(out, n.monthValue, "4C"+vif, p[14:18])
 	p = p[18:]
-	for i := 2; n.deltas && i <= 13 && len(p) >= 2; i++ {
-		v := int16(uint16(p[0]) | uint16(p[1])<<8)
-		out.Set("volume_delta_"+refItoa(i)+"_m3", float64(v)/1000)
+	for i := 2; n.deltas != "" && i <= 13 && len(p) >= 2; i++ {
+		if r := refDVRecord("02"+vif, p[:2]); r != nil && r.Valid {
+			v, unit := r.DisplayValue()
+			out.Set(n.deltas+"_"+refItoa(i)+"_"+unit, v)
+		}
 		p = p[2:]
 	}
 }
 
 // qdsWalkByNames are the printed names of the walk-by values.
 type qdsWalkByNames struct {
-	yearDate, yearVolume, monthDate, monthVolume string
-	deltas                                       bool
+	vifs                                              []byte // the VIFs the layout may use
+	total, yearDate, yearValue, monthDate, monthValue string // full names
+	deltas                                            string // name prefix of the differences, "" for none
 }
 
 // refDVRecord decodes one record from its DIF/VIF (hex) and data bytes,
@@ -183,3 +188,11 @@ func refTimeIgnoringIV(r *mbus.Record) string {
 
 // refFirst returns the first record m matches, nil if none does.
 func refFirst(recs []mbus.Record, m Match) *mbus.Record { return m.find(recs) }
+
+// qdsEnhancedID prints the enhanced identification record (the address of
+// the meter behind a radio converter) as hex, most significant byte first.
+func qdsEnhancedID(recs []mbus.Record, out *Output) {
+	if r := refFirst(recs, Match{Quantity: "enhanced_id"}); r != nil {
+		out.Set("enhanced_id", refHexMSBFirst(r.Data))
+	}
+}

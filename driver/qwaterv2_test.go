@@ -18,6 +18,6 @@ func FuzzQwaterv2Payload(f *testing.F) {
 		var out Output
 		_ = qwaterv2Payload(recs, b, &out)
 		_ = qwaterPayload(recs, b, &out)
-		qdsWalkBy(b, &qdsWalkByNames{"a", "b", "c", "d", true}, &out)
+		qdsWalkBy(b, &qdsWalkByNames{[]byte{0x13, 0x06}, "t", "a", "b", "c", "d", "e"}, &out)
 	})
 }
