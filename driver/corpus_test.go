@@ -143,8 +143,8 @@ func TestCorpus(t *testing.T) {
 }
 
 const (
-	floorFields = 6
-	floorStatus = 2
+	floorFields = 1100
+	floorStatus = 70
 )
 
 func first(s []string, n int) []string { return s[:min(n, len(s))] }
@@ -168,6 +168,9 @@ func decodeWith(t *testing.T, td *telegram.Decoder, d *Driver, tel, key string) 
 	}
 	var out Output
 	res, _ := td.Decode(b)
+	if res != nil {
+		out.Telegram = res.Telegram
+	}
 	if res == nil {
 		return out, nil
 	}

@@ -20,6 +20,7 @@ import (
 	"strings"
 
 	"github.com/meterwire/meterwire/mbus"
+	"github.com/meterwire/meterwire/wmbus"
 )
 
 // Driver describes one kind of meter.
@@ -69,11 +70,14 @@ type Field struct {
 
 // Match says which record a field comes from: the first record (or the
 // Index-th, from 0) that has all that is given. Quantity is the record's
-// mbus VIFInfo.Quantity; Storage, Tariff and Subunit default to 0 (use Any);
-// Key, when set, is the exact DIF/VIF bytes in hex ("02FF20").
+// mbus VIFInfo.Quantity; Function, Storage, Tariff and Subunit default to
+// instantaneous and 0 (AnyFunction and Any widen them); Key, when set, is
+// the exact DIF/VIF bytes in hex ("02FF20"), which say function, storage,
+// tariff and subunit themselves.
 type Match struct {
 	Quantity                 string
 	Function                 mbus.Function
+	AnyFunction              bool // instantaneous, maximum, minimum or during error
 	Storage, Tariff, Subunit int
 	Key                      string
 	Index                    int
@@ -113,6 +117,10 @@ func (s *Status) Text(v uint64) string {
 type Output struct {
 	Names  []string
 	Values map[string]any
+	// Telegram is the decoded telegram the records came from, for a
+	// Payload that needs its headers (the TPL status byte, the link
+	// address); nil when the caller has none.
+	Telegram *wmbus.Telegram
 }
 
 // Set sets a field, keeping the first position of its name.
@@ -164,11 +172,15 @@ func (m *Match) find(recs []mbus.Record) *mbus.Record {
 		if m.Quantity != "" && r.Info.Quantity != m.Quantity {
 			continue
 		}
-		if r.Function != m.Function && m.Key == "" {
-			continue
-		}
-		if !num(m.Storage, r.Storage) || !num(m.Tariff, uint64(r.Tariff)) || !num(m.Subunit, uint64(r.Subunit)) {
-			continue
+		// A key names DIF and DIFEs too: function, storage, tariff and
+		// subunit are in it already.
+		if m.Key == "" {
+			if r.Function != m.Function && !m.AnyFunction {
+				continue
+			}
+			if !num(m.Storage, r.Storage) || !num(m.Tariff, uint64(r.Tariff)) || !num(m.Subunit, uint64(r.Subunit)) {
+				continue
+			}
 		}
 		if n == m.Index {
 			return r

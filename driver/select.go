@@ -43,13 +43,17 @@ func Choose(name string, a wmbus.Address) (*Driver, string) {
 	return nil, fmt.Sprintf("no driver %q", name)
 }
 
-// Fields applies d to a decoded telegram's records and returns the fields
-// as a map (for JSON), or nil when d is nil.
-func Fields(d *Driver, recs []mbus.Record, apl []byte) (map[string]any, error) {
+// Fields applies d to a decoded telegram and its records and returns the
+// fields as a map (for JSON), or nil when d is nil.
+func Fields(d *Driver, t *wmbus.Telegram, recs []mbus.Record) (map[string]any, error) {
 	if d == nil {
 		return nil, nil
 	}
-	var out Output
+	out := Output{Telegram: t}
+	var apl []byte
+	if t != nil {
+		apl = t.APL()
+	}
 	err := d.Apply(recs, apl, &out)
 	return out.Values, err
 }
@@ -85,7 +89,7 @@ func WithReport(res *telegram.Result, rep telegram.Report, name string) any {
 	if d == nil {
 		return Report{Report: rep, Driver: None, DriverNote: why}
 	}
-	fields, err := Fields(d, res.Records, res.Telegram.APL())
+	fields, err := Fields(d, res.Telegram, res.Records)
 	if err != nil {
 		return Report{Report: rep, Driver: None, DriverNote: err.Error()}
 	}

@@ -330,7 +330,7 @@ func (d *decoder) fields(m *config.Meter, a wmbus.Address, t *wmbus.Telegram, re
 		name = m.Driver
 	}
 	if drv, _ := driver.Choose(name, a); drv != nil {
-		f, err := driver.Fields(drv, recs, t.APL())
+		f, err := driver.Fields(drv, t, recs)
 		if err == nil && f != nil {
 			ev.Driver = drv.Name
 			return f
