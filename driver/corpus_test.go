@@ -185,8 +185,7 @@ func decodeWith(t *testing.T, td *telegram.Decoder, d *Driver, tel, key string) 
 	var det *Driver
 	if res.Telegram != nil {
 		apl = res.Telegram.APL()
-		a := res.Telegram.Meter()
-		det = Detected(a.ManufacturerCode(), a.Version, a.Type)
+		det, _ = ChooseFor(Auto, res.Telegram)
 	}
 	if err := d.Apply(res.Records, apl, &out); err != nil {
 		t.Errorf("%s: %v", d.Name, err)

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/meterwire/meterwire/mbus"
+	"github.com/meterwire/meterwire/wmbus"
 )
 
 func TestStatusText(t *testing.T) {
@@ -48,5 +49,16 @@ func TestFieldUnits(t *testing.T) {
 	f.Unit = "m3"
 	if _, err := f.value(&r); err == nil || !strings.Contains(err.Error(), `"kwh", which does not convert to "m3"`) {
 		t.Errorf("m3 from kwh: %v", err)
+	}
+}
+
+func TestTPLStatus(t *testing.T) {
+	tel := &wmbus.Telegram{TPL: wmbus.TPL{Present: true, Header: wmbus.HeaderShort, STS: 0x1E | 0x40 | 0x80}}
+	got := JoinStatus(TPLStatus(tel, map[byte]string{0x40: "SABOTAGE_ENCLOSURE"}), []string{"LEAK OK"})
+	if got != "ERROR LEAK PERMANENT_ERROR POWER_LOW SABOTAGE_ENCLOSURE TEMPORARY_ERROR UNKNOWN_80" {
+		t.Errorf("%q", got)
+	}
+	if got := JoinStatus(TPLStatus(&wmbus.Telegram{}, nil)); got != "OK" {
+		t.Errorf("no TPL: %q", got)
 	}
 }

@@ -43,6 +43,20 @@ func Choose(name string, a wmbus.Address) (*Driver, string) {
 	return nil, fmt.Sprintf("no driver %q", name)
 }
 
+// ChooseFor is Choose for a decoded telegram: detection tries the meter's
+// address (the long TPL header's, when there is one) and then the link
+// layer's, since a radio converter in front of a meter carries the
+// driver's triple in its link address only.
+func ChooseFor(name string, t *wmbus.Telegram) (*Driver, string) {
+	d, why := Choose(name, t.Meter())
+	if d == nil && (name == "" || name == Auto) && t.Link != t.Meter() {
+		if l := Detected(t.Link.ManufacturerCode(), t.Link.Version, t.Link.Type); l != nil {
+			return l, ""
+		}
+	}
+	return d, why
+}
+
 // Fields applies d to a decoded telegram and its records and returns the
 // fields as a map (for JSON), or nil when d is nil.
 func Fields(d *Driver, t *wmbus.Telegram, recs []mbus.Record) (map[string]any, error) {
@@ -85,7 +99,7 @@ func WithReport(res *telegram.Result, rep telegram.Report, name string) any {
 	if res.Telegram == nil || len(res.Records) == 0 {
 		return rep
 	}
-	d, why := Choose(name, res.Telegram.Meter())
+	d, why := ChooseFor(name, res.Telegram)
 	if d == nil {
 		return Report{Report: rep, Driver: None, DriverNote: why}
 	}

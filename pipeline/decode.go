@@ -318,18 +318,18 @@ func (d *decoder) decodeWMBus(f Frame, ev *Event, h uint64) {
 		st.sig = append([]byte(nil), f.Data...)
 		st.dirty = true
 	}
-	ev.Fields = d.fields(m, a, t, res.Records, ev)
+	ev.Fields = d.fields(m, t, res.Records, ev)
 }
 
 // fields names a decoded telegram's values: with the meter's driver (the
 // configured one, or the one that detects the meter) its fields, else the
 // records' generic names.
-func (d *decoder) fields(m *config.Meter, a wmbus.Address, t *wmbus.Telegram, recs []mbus.Record, ev *Event) map[string]any {
+func (d *decoder) fields(m *config.Meter, t *wmbus.Telegram, recs []mbus.Record, ev *Event) map[string]any {
 	name := driver.Auto
 	if m != nil && m.Driver != "" {
 		name = m.Driver
 	}
-	if drv, _ := driver.Choose(name, a); drv != nil {
+	if drv, _ := driver.ChooseFor(name, t); drv != nil {
 		f, err := driver.Fields(drv, t, recs)
 		if err == nil && f != nil {
 			ev.Driver = drv.Name
