@@ -15,6 +15,8 @@
 package driver
 
 import (
+	"bytes"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"strings"
@@ -66,6 +68,9 @@ type Field struct {
 	Status *Status
 	// Text prints the record as text (dates, identifiers, versions).
 	Text bool
+
+	full string // FullName, set by Register
+	key  []byte // Match.Key as bytes, set by Register
 }
 
 // Match says which record a field comes from: the first record (or the
@@ -136,6 +141,9 @@ func (o *Output) Set(name string, v any) {
 
 // FullName is the printed name of f: Name plus "_" + Unit.
 func (f *Field) FullName() string {
+	if f.full != "" {
+		return f.full
+	}
 	if f.Unit == "" {
 		return f.Name
 	}
@@ -146,7 +154,7 @@ func (f *Field) FullName() string {
 func (d *Driver) Apply(recs []mbus.Record, apl []byte, out *Output) error {
 	for i := range d.Fields {
 		f := &d.Fields[i]
-		r := f.Match.find(recs)
+		r := f.Match.findKey(recs, f.key)
 		if r == nil {
 			continue
 		}
@@ -162,11 +170,18 @@ func (d *Driver) Apply(recs []mbus.Record, apl []byte, out *Output) error {
 	return nil
 }
 
-func (m *Match) find(recs []mbus.Record) *mbus.Record {
+// find returns the record m matches.
+func (m *Match) find(recs []mbus.Record) *mbus.Record { return m.findKey(recs, nil) }
+
+// findKey is find with m.Key given as bytes (nil: parsed here).
+func (m *Match) findKey(recs []mbus.Record, key []byte) *mbus.Record {
+	if key == nil && m.Key != "" {
+		key, _ = hex.DecodeString(m.Key)
+	}
 	n := 0
 	for i := range recs {
 		r := &recs[i]
-		if m.Key != "" && !strings.EqualFold(m.Key, hexOf(r.DIB, r.VIB)) {
+		if m.Key != "" && !keyIs(key, r.DIB, r.VIB) {
 			continue
 		}
 		if m.Quantity != "" && r.Info.Quantity != m.Quantity {
@@ -192,16 +207,9 @@ func (m *Match) find(recs []mbus.Record) *mbus.Record {
 
 func num(want int, got uint64) bool { return want == Any || uint64(want) == got }
 
-const hexdigits = "0123456789ABCDEF"
-
-func hexOf(parts ...[]byte) string {
-	var b []byte
-	for _, p := range parts {
-		for _, c := range p {
-			b = append(b, hexdigits[c>>4], hexdigits[c&15])
-		}
-	}
-	return string(b)
+// keyIs reports whether key is dib followed by vib.
+func keyIs(key, dib, vib []byte) bool {
+	return len(key) == len(dib)+len(vib) && bytes.Equal(key[:len(dib)], dib) && bytes.Equal(key[len(dib):], vib)
 }
 
 // value converts r to the field's unit or text.
@@ -275,8 +283,17 @@ func (d *Driver) check() error {
 		return fmt.Errorf("a driver has no name")
 	}
 	seen := map[string]bool{}
-	for _, f := range d.Fields {
+	for i := range d.Fields {
+		f := &d.Fields[i]
 		n := f.FullName()
+		f.full = n
+		if f.Match.Key != "" {
+			k, err := hex.DecodeString(f.Match.Key)
+			if err != nil || len(k) < 2 {
+				return fmt.Errorf("driver %s: field %s: key %q is not DIF/VIF hex", d.Name, n, f.Match.Key)
+			}
+			f.key = k
+		}
 		if seen[n] {
 			return fmt.Errorf("driver %s: field %s twice", d.Name, n)
 		}
@@ -301,3 +318,16 @@ func Detected(manufacturer string, version, typ byte) *Driver {
 
 // All lists the drivers in the order registered.
 func All() []*Driver { return slices.Clone(all) }
+
+const hexdigits = "0123456789ABCDEF"
+
+// hexOf returns the bytes of parts in upper-case hex.
+func hexOf(parts ...[]byte) string {
+	var b []byte
+	for _, p := range parts {
+		for _, c := range p {
+			b = append(b, hexdigits[c>>4], hexdigits[c&15])
+		}
+	}
+	return string(b)
+}
