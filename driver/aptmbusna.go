@@ -1,8 +1,16 @@
 package driver
 
+import (
+	"fmt"
+
+	"github.com/meterwire/meterwire/mbus"
+	"github.com/meterwire/meterwire/wmbus"
+)
+
 // aptmbusna: Apator APT-MBUS-NA-1 water meter modules (wired M-Bus).
 // Error flags: the first byte says what was detected in the past (P_),
 // the second holds resets and battery, the third what is detected now.
+// The status adds the TPL status byte's texts.
 func init() {
 	Register(&Driver{
 		Name:   "aptmbusna",
@@ -18,7 +26,36 @@ func init() {
 			{Name: "operating_time", Unit: "h", Match: Match{Quantity: "operating_time"}},
 			{Name: "status", Match: Match{Quantity: "error_flags"}, Status: &Status{Default: "OK", Bits: aptmbusnaBits}},
 		},
+		Payload: aptmbusnaStatus,
 	})
+}
+
+// aptmbusnaStatus joins the error flags' texts with the TPL status byte's.
+func aptmbusnaStatus(_ []mbus.Record, _ []byte, out *Output) error {
+	s, _ := out.Values["status"].(string)
+	out.Set("status", JoinStatus([]string{s}, aptmbusnaTPLStatus(out.Telegram, nil)))
+	return nil
+}
+
+// aptmbusnaTPLStatus is TPLStatus with the manufacturer bits that named
+// does not name printed together, as one UNKNOWN_<hex of those bits>
+// ("UNKNOWN_E0" for all three), which is how the reference prints them.
+// The other drivers of this set that add the TPL status use it too.
+func aptmbusnaTPLStatus(t *wmbus.Telegram, named map[byte]string) []string {
+	if t == nil {
+		return nil
+	}
+	unknown := t.TPL.STS & 0xE0
+	for bit := range named {
+		unknown &^= bit
+	}
+	c := *t
+	c.TPL.STS &^= unknown
+	texts := TPLStatus(&c, named)
+	if unknown != 0 && TPLStatus(t, nil) != nil {
+		texts = append(texts, fmt.Sprintf("UNKNOWN_%X", unknown))
+	}
+	return texts
 }
 
 // aptmbusnaBits, in the order the reference prints them (sorted). The

@@ -37,8 +37,8 @@ func init() {
 
 // hcae2Errors are the bits of the error record (manufacturer VIF 7F,
 // function "during error"). The meanings of the bits are inferred from
-// the reference's test output; TPL status texts are not included (the
-// payload does not see the TPL header).
+// the reference's test output; the status adds the TPL status byte's
+// texts (the meter sets none of its manufacturer bits).
 var hcae2Errors = &Status{Default: "OK", Bits: []Bit{
 	{Mask: 0x02, Value: 0x02, Text: "OPEN_C"},
 	{Mask: 0x08, Value: 0x08, Text: "SENSOR_BREAK"},
@@ -46,13 +46,14 @@ var hcae2Errors = &Status{Default: "OK", Bits: []Bit{
 }}
 
 func hcae2Payload(recs []mbus.Record, _ []byte, out *Output) error {
+	var errs []string
 	for i := range recs {
 		r := &recs[i]
 		if r.Function == mbus.DuringError && hexOf(r.VIB) == "7F" && r.Valid {
-			out.Set("status", hcae2Errors.Text(uint64(r.Int)))
-			return nil
+			errs = append(errs, hcae2Errors.Text(uint64(r.Int)))
+			break
 		}
 	}
-	out.Set("status", hcae2Errors.Default)
+	out.Set("status", JoinStatus(errs, aptmbusnaTPLStatus(out.Telegram, nil)))
 	return nil
 }

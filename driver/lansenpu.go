@@ -1,7 +1,10 @@
 package driver
 
+import "github.com/meterwire/meterwire/mbus"
+
 // lansenpu: Lansen pulse counters (two inputs, a and b). Their status is
-// the TPL status byte, which a driver does not see.
+// the TPL status byte's, where manufacturer bit 0x40 says the enclosure
+// was opened.
 func init() {
 	Register(&Driver{
 		Name:   "lansenpu",
@@ -12,6 +15,17 @@ func init() {
 			{Name: "a_counter", Match: Match{Key: "0EFD3A"}},
 			{Name: "b_counter", Match: Match{Key: "8E40FD3A"}},
 		},
-		Payload: statusOK,
+		Payload: lansenpuStatus,
 	})
+}
+
+// lansenpuTPLBits name the TPL status byte's manufacturer bits.
+var lansenpuTPLBits = map[byte]string{0x40: "SABOTAGE_ENCLOSURE"}
+
+// lansenpuStatus joins the error flags' texts (if any were sent) with the
+// TPL status byte's; the status is printed either way.
+func lansenpuStatus(_ []mbus.Record, _ []byte, out *Output) error {
+	s, _ := out.Values["status"].(string)
+	out.Set("status", JoinStatus([]string{s}, aptmbusnaTPLStatus(out.Telegram, lansenpuTPLBits)))
+	return nil
 }

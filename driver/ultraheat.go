@@ -1,6 +1,9 @@
 package driver
 
-// ultraheat: Landis+Gyr Ultraheat heat meters.
+import "github.com/meterwire/meterwire/mbus"
+
+// ultraheat: Landis+Gyr Ultraheat heat meters. The status adds the TPL
+// status byte's texts; the meter's own bits there are not named.
 func init() {
 	Register(&Driver{
 		Name:   "ultraheat",
@@ -19,6 +22,14 @@ func init() {
 			{Name: "fabrication_no", Match: Match{Quantity: "fabrication_no"}, Text: true},
 			{Name: "status", Match: Match{Quantity: "error_flags"}, Status: &Status{Default: "OK"}},
 		},
-		Payload: statusOK,
+		Payload: ultraheatStatus,
 	})
+}
+
+// ultraheatStatus joins the error flags' texts (if any were sent) with
+// the TPL status byte's; the status is printed either way.
+func ultraheatStatus(_ []mbus.Record, _ []byte, out *Output) error {
+	s, _ := out.Values["status"].(string)
+	out.Set("status", JoinStatus([]string{s}, aptmbusnaTPLStatus(out.Telegram, nil)))
+	return nil
 }
