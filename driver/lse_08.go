@@ -7,7 +7,8 @@ import (
 )
 
 // lse_08: Leistungselektronik (LSE) heat cost allocators. Its status is the
-// TPL status byte, which a driver does not see.
+// TPL status byte's texts and those of the error flags record 01FD73,
+// whose bits have no known meaning (they print as UNKNOWN_<hex>).
 func init() {
 	Register(&Driver{
 		Name:   "lse_08",
@@ -23,8 +24,14 @@ func init() {
 	})
 }
 
-// lse08Payload prints the model version as the hex of its byte.
+// lse08Payload prints the status and the model version as the hex of its
+// byte.
 func lse08Payload(recs []mbus.Record, _ []byte, out *Output) error {
+	var flags []string
+	if r := refFirst(recs, Match{Key: "01FD73"}); r != nil && r.Valid && r.Int&0xFF != 0 {
+		flags = append(flags, fmt.Sprintf("UNKNOWN_%X", r.Int&0xFF))
+	}
+	out.Set("status", JoinStatus(flags, aptmbusnaTPLStatus(out.Telegram, nil)))
 	for i := range recs {
 		r := &recs[i]
 		if r.Info.Quantity == "model_version" && len(r.Data) > 0 {

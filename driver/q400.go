@@ -29,10 +29,13 @@ func init() {
 	})
 }
 
-// q400Payload prints the error counter, sent as error flags during error.
+// q400Payload prints the error counter, sent as error flags during error,
+// and the status: the TPL status byte's texts (the meter sends no
+// instantaneous error flags).
 func q400Payload(recs []mbus.Record, apl []byte, out *Output) error {
 	if r := refFirst(recs, Match{Quantity: "error_flags", Function: mbus.DuringError}); r != nil && r.Valid {
 		out.Set("error_code_counter", float64(r.Int))
 	}
+	out.Set("status", JoinStatus(aptmbusnaTPLStatus(out.Telegram, nil)))
 	return nil
 }

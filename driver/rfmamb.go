@@ -4,13 +4,14 @@ import (
 	"fmt"
 
 	"github.com/meterwire/meterwire/mbus"
+	"github.com/meterwire/meterwire/wmbus"
 )
 
 // rfmamb: Bmeters RFM-AMB room sensors: temperature and relative humidity
 // now (storage 0), averaged over the last hour (storage 1) and day
 // (storage 2), with minimum and maximum over the hour (storage 0) and the
-// day (storage 1). Its status is in the TPL header, which a driver does
-// not see.
+// day (storage 1). Its status is the TPL status byte's, where the
+// meter's 0x08 (elsewhere PERMANENT_ERROR) says the module was removed.
 func init() {
 	var fields []Field
 	for _, q := range []struct{ quantity, name, unit string }{
@@ -42,8 +43,10 @@ func init() {
 	})
 }
 
-// rfmambPayload prints the device clock to the minute, as the reference.
+// rfmambPayload prints the status and the device clock to the minute, as
+// the reference.
 func rfmambPayload(recs []mbus.Record, _ []byte, out *Output) error {
+	out.Set("status", JoinStatus(rfmambTPLStatus(out.Telegram)))
 	for i := range recs {
 		r := &recs[i]
 		if r.Info.Quantity == "date_time" && r.Storage == 0 && r.Function == mbus.Instantaneous {
@@ -57,4 +60,15 @@ func rfmambPayload(recs []mbus.Record, _ []byte, out *Output) error {
 		}
 	}
 	return nil
+}
+
+// rfmambTPLStatus is the TPL status byte's texts with bit 0x08 read as
+// MODULE_REMOVED.
+func rfmambTPLStatus(t *wmbus.Telegram) []string {
+	if t == nil || t.TPL.STS&0x08 == 0 {
+		return aptmbusnaTPLStatus(t, nil)
+	}
+	c := *t
+	c.TPL.STS &^= 0x08
+	return append(aptmbusnaTPLStatus(&c, nil), "MODULE_REMOVED")
 }

@@ -61,9 +61,9 @@ func waterstarmPayload(recs []mbus.Record, apl []byte, out *Output) error {
 	if r := refFirst(recs, Match{Quantity: "parameter_set_id"}); r != nil {
 		out.Set("parameter_set", refHexMSBFirst(r.Data))
 	}
-	if _, ok := out.Values["status"]; !ok {
-		out.Set("status", "OK")
-	}
+	// The status adds the TPL status byte's texts.
+	st, _ := out.Values["status"].(string)
+	out.Set("status", JoinStatus([]string{st}, aptmbusnaTPLStatus(out.Telegram, nil)))
 	if now.IsZero() {
 		return nil
 	}
