@@ -2,7 +2,6 @@ package driver
 
 import (
 	"strconv"
-	"strings"
 
 	"github.com/meterwire/meterwire/mbus"
 )
@@ -55,7 +54,10 @@ var c5isfCodes = []struct {
 	{3, "SHORT_CIRCUIT_RETURN_SENSOR"}, {2, "TEMP_ABOVE_RANGE"}, {1, "TEMP_BELOW_RANGE"},
 }
 
+// c5isfPayload prints the status: the error codes' texts and the TPL
+// status byte's.
 func c5isfPayload(recs []mbus.Record, _ []byte, out *Output) error {
+	tpl := aptmbusnaTPLStatus(out.Telegram, nil)
 	for i := range recs {
 		r := &recs[i]
 		if r.Info.Quantity != "error_flags" || r.Function != mbus.Instantaneous || !r.Valid {
@@ -64,7 +66,7 @@ func c5isfPayload(recs []mbus.Record, _ []byte, out *Output) error {
 		// Read the hex digits of the flags as a decimal number.
 		v, err := strconv.ParseUint(strconv.FormatUint(uint64(r.Int)&0xFFFF, 16), 10, 64)
 		if err != nil {
-			out.Set("status", "OK")
+			out.Set("status", JoinStatus(tpl))
 			return nil
 		}
 		v %= 10000
@@ -75,12 +77,7 @@ func c5isfPayload(recs []mbus.Record, _ []byte, out *Output) error {
 				texts = append(texts, c.text)
 			}
 		}
-		if len(texts) == 0 {
-			out.Set("status", "OK")
-		} else {
-			sortStrings(texts)
-			out.Set("status", strings.Join(texts, " "))
-		}
+		out.Set("status", JoinStatus(texts, tpl))
 		return nil
 	}
 	return nil

@@ -1,6 +1,10 @@
 package driver
 
-import "github.com/meterwire/meterwire/mbus"
+import (
+	"math"
+
+	"github.com/meterwire/meterwire/mbus"
+)
 
 // hydrocalm4: BMETERS Hydrocal M4 heating and cooling meters: heating
 // totals without tariff, cooling totals in tariff 1, the two extra volume
@@ -23,11 +27,20 @@ func init() {
 			{Name: "power", Unit: "kw", Match: Match{Quantity: "power"}},
 			{Name: "volume_flow", Unit: "m3h", Match: Match{Quantity: "volume_flow"}},
 		},
-		// The status comes from the TPL status byte, which drivers do not
-		// see yet: OK unless told otherwise.
-		Payload: func(_ []mbus.Record, _ []byte, out *Output) error {
-			out.Set("status", "OK")
-			return nil
-		},
+		Payload: hydrocalm4Payload,
 	})
+}
+
+// hydrocalm4TPLBits name the TPL status byte's manufacturer bits.
+var hydrocalm4TPLBits = map[byte]string{0x80: "SABOTAGE_ENCLOSURE"}
+
+// hydrocalm4Payload prints the status, the TPL status byte's texts, and
+// the power as the reference prints it: to six decimals (the meter sends
+// it in J/h, so small powers are a few millionths of a kW).
+func hydrocalm4Payload(_ []mbus.Record, _ []byte, out *Output) error {
+	out.Set("status", JoinStatus(aptmbusnaTPLStatus(out.Telegram, hydrocalm4TPLBits)))
+	if p, ok := out.Values["power_kw"].(float64); ok {
+		out.Set("power_kw", math.Round(p*1e6)/1e6)
+	}
+	return nil
 }
