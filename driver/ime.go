@@ -1,6 +1,10 @@
 package driver
 
-import "github.com/meterwire/meterwire/mbus"
+import (
+	"fmt"
+
+	"github.com/meterwire/meterwire/mbus"
+)
 
 // ime: IME Nemo electricity meters. Every value is in a manufacturer
 // specific VIF (FF xx), identified by its exact DIF/VIF bytes, with a
@@ -9,7 +13,7 @@ func init() {
 	Register(&Driver{
 		Name:    "ime",
 		Media:   "electricity",
-		Detect:  []Detect{{"IME", 0x55, 0x08}},
+		Detect:  []Detect{{"IME", 0x66, 0x02}},
 		Payload: imePayload,
 	})
 }
@@ -66,12 +70,46 @@ var imeValues = []struct {
 	{"8420FF8F21", "run_meter_tariff2_h", 1.0 / 60},
 }
 
+// imePulseUnits are the units the pulse input counts (record 02FF912B),
+// by their index.
+var imePulseUnits = []string{
+	"WH", "KWH", "MWH", "VARH", "KVARH", "MVARH", "VAH", "KVAH", "MVAH",
+	"M3", "KM3", "WOOT", "NM3", "KNM3", "MNM3", "J", "KJ", "MJ", "cal",
+	"KCAL", "G", "KG",
+}
+
+// imePowerFactorSectors are the sectors of the power factor (record
+// 82B010FF8C2B), by their index.
+var imePowerFactorSectors = []string{"RESISTIVE", "INDUCTIVE", "CAPACITIVE"}
+
+// imePayload prints the values by their keys and scales, the pulse unit
+// and power factor sector by their index, and the status: the TPL status
+// byte's texts.
 func imePayload(recs []mbus.Record, _ []byte, out *Output) error {
 	for _, v := range imeValues {
 		if r := keyRecord(recs, v.key); r != nil && r.Valid {
 			out.Set(v.name, float64(r.Int)*v.scale)
 		}
 	}
-	out.Set("status", "OK")
+	for _, ix := range []struct {
+		key, name string
+		texts     []string
+	}{
+		{"02FF912B", "pulse_unit", imePulseUnits},
+		{"82B010FF8C2B", "power_factor_sector", imePowerFactorSectors},
+	} {
+		if r := keyRecord(recs, ix.key); r != nil && r.Valid {
+			out.Set(ix.name, imeIndexText(ix.texts, r.Int&0xFFFF))
+		}
+	}
+	out.Set("status", JoinStatus(aptmbusnaTPLStatus(out.Telegram, nil)))
 	return nil
+}
+
+// imeIndexText is texts[i], or UNKNOWN_<hex> for an index it lacks.
+func imeIndexText(texts []string, i int64) string {
+	if i >= 0 && i < int64(len(texts)) {
+		return texts[i]
+	}
+	return fmt.Sprintf("UNKNOWN_%X", i)
 }
