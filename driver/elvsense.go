@@ -6,9 +6,10 @@ import "github.com/meterwire/meterwire/mbus"
 // CO2 as a plain-text unit).
 func init() {
 	Register(&Driver{
-		Name:   "elvsense",
-		Media:  "room sensor",
-		Detect: []Detect{{"ELV", 0x50, 0x1B}},
+		Name:  "elvsense",
+		Media: "room sensor",
+		// Versions 0x50 to 0x54 are the Sense 100W.
+		Detect: []Detect{{"ELV", 0x50, 0x1B}, {"ELV", 0x51, 0x1B}, {"ELV", 0x52, 0x1B}, {"ELV", 0x53, 0x1B}, {"ELV", 0x54, 0x1B}},
 		Fields: []Field{
 			{Name: "temperature", Unit: "c", Match: Match{Quantity: "external_temperature"}},
 			{Name: "battery", Unit: "v", Match: Match{Quantity: "voltage"}},
@@ -26,7 +27,8 @@ func init() {
 					out.Set("co2_ppm", r.Value)
 				}
 			}
-			out.Set("status", "OK")
+			// The status is the TPL status byte's.
+			out.Set("status", JoinStatus(aptmbusnaTPLStatus(out.Telegram, nil)))
 			return nil
 		},
 	})

@@ -29,6 +29,9 @@ func init() {
 	})
 }
 
+// qheatv2Payload adds the enhanced identification, the readings of the
+// walk-by manufacturer record and the status (the error flags' texts, if
+// any were sent, and the TPL status byte's).
 func qheatv2Payload(recs []mbus.Record, apl []byte, out *Output) error {
 	qdsEnhancedID(recs, out)
 	for i := range recs {
@@ -37,8 +40,9 @@ func qheatv2Payload(recs []mbus.Record, apl []byte, out *Output) error {
 			break
 		}
 	}
-	if _, ok := out.Values["status"]; !ok {
-		out.Set("status", "OK")
-	}
+	// The status adds the TPL status byte's texts (none for the walk-by
+	// telegrams, which have no TPL header).
+	st, _ := out.Values["status"].(string)
+	out.Set("status", JoinStatus([]string{st}, aptmbusnaTPLStatus(out.Telegram, nil)))
 	return nil
 }

@@ -55,8 +55,8 @@ var qdsWaterErrors = &Status{Default: "OK", Bits: []Bit{
 
 // qwaterv2Payload adds what the table cannot say: the volume flow (sent
 // with a "duration of limit exceeded" VIFE the table sees as a duration),
-// the status when no error flags record is sent, and the readings of the
-// walk-by manufacturer record.
+// the status (the error flags' texts, if any were sent, and the TPL
+// status byte's) and the readings of the walk-by manufacturer record.
 func qwaterv2Payload(recs []mbus.Record, apl []byte, out *Output) error {
 	flowWithDurationExt(recs, out)
 	qdsEnhancedID(recs, out)
@@ -66,9 +66,10 @@ func qwaterv2Payload(recs []mbus.Record, apl []byte, out *Output) error {
 			break
 		}
 	}
-	if _, ok := out.Values["status"]; !ok {
-		out.Set("status", "OK")
-	}
+	// The status adds the TPL status byte's texts (none for the walk-by
+	// telegrams, which have no TPL header).
+	st, _ := out.Values["status"].(string)
+	out.Set("status", JoinStatus([]string{st}, aptmbusnaTPLStatus(out.Telegram, nil)))
 	return nil
 }
 
