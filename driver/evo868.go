@@ -56,10 +56,11 @@ func evo868Payload(recs []mbus.Record, _ []byte, out *Output) error {
 	return nil
 }
 
-// evo868MonthsBefore is the date n months before t: a month's last day
-// stays the last day, other days are kept (or cut to the month's length).
+// evo868MonthsBefore is the date n months before t (after it, for a
+// negative n): a month's last day stays the last day, other days are kept
+// (or cut to the month's length).
 func evo868MonthsBefore(t mbus.DateTime, n int) string {
-	if t.Month < 1 || t.Month > 12 || n < 0 {
+	if t.Month < 1 || t.Month > 12 || t.Year < 0 || t.Year > 9999 || n < -1200 || n > 1200 {
 		return ""
 	}
 	last := t.Day >= evo868DaysIn(t.Year, t.Month)
