@@ -33,8 +33,11 @@ type Driver struct {
 	Aliases []string
 	// Media is the media the reference prints ("cold water", "heat").
 	Media string
-	// Detect lists the meters the driver serves.
-	Detect []Detect
+	// Detect lists the meters the driver serves; AnyVersion lists
+	// manufacturer and type pairs it serves whatever their version (Version
+	// ignored; an exact triple of another driver wins).
+	Detect     []Detect
+	AnyVersion []Detect
 	// Fields are printed in this order, when their record is present.
 	Fields []Field
 	// Payload, when set, reads what the records cannot say (manufacturer
@@ -247,7 +250,9 @@ var conversions = map[[2]string]float64{
 var (
 	byName   = map[string]*Driver{}
 	byDetect = map[Detect]*Driver{}
-	all      []*Driver
+	// byAnyVersion holds Driver.AnyVersion pairs (Version 0).
+	byAnyVersion = map[Detect]*Driver{}
+	all          []*Driver
 )
 
 // Register checks d and adds it; it panics on a definition error (drivers
@@ -267,11 +272,19 @@ func Register(d *Driver) {
 			panic(fmt.Errorf("driver %s: %s version %#02x type %#02x is detected by driver %s already", d.Name, m.Manufacturer, m.Version, m.Type, o.Name))
 		}
 	}
+	for _, m := range d.AnyVersion {
+		if o := byAnyVersion[anyKey(m)]; o != nil {
+			panic(fmt.Errorf("driver %s: %s type %#02x of any version is detected by driver %s already", d.Name, m.Manufacturer, m.Type, o.Name))
+		}
+	}
 	for _, n := range names {
 		byName[n] = d
 	}
 	for _, m := range d.Detect {
 		byDetect[m] = d
+	}
+	for _, m := range d.AnyVersion {
+		byAnyVersion[anyKey(m)] = d
 	}
 	all = append(all, d)
 }
@@ -313,7 +326,10 @@ func Lookup(name string) *Driver { return byName[name] }
 
 // Detected finds the driver serving a meter, nil if none does.
 func Detected(manufacturer string, version, typ byte) *Driver {
-	return byDetect[Detect{manufacturer, version, typ}]
+	if d := byDetect[Detect{manufacturer, version, typ}]; d != nil {
+		return d
+	}
+	return byAnyVersion[Detect{manufacturer, 0, typ}]
 }
 
 // All lists the drivers in the order registered.
@@ -331,3 +347,5 @@ func hexOf(parts ...[]byte) string {
 	}
 	return string(b)
 }
+
+func anyKey(m Detect) Detect { return Detect{m.Manufacturer, 0, m.Type} }

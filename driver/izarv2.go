@@ -21,16 +21,12 @@ var izarv2 = &Driver{
 		{"HYD", 0x85, 0x07}, {"SAP", 0x00, 0x07}, {"DME", 0x78, 0x07},
 		{"DME", 0x78, 0x06}, {"HYD", 0x86, 0x07},
 	},
-	Payload: izarv2Payload,
+	// SAP meters of types 0x04 and 0x15 are served whatever their version.
+	AnyVersion: []Detect{{"SAP", 0, 0x15}, {"SAP", 0, 0x04}},
+	Payload:    izarv2Payload,
 }
 
-func init() {
-	// SAP meters of types 0x04 and 0x15 are served whatever their version.
-	for v := 0; v < 256; v++ {
-		izarv2.Detect = append(izarv2.Detect, Detect{"SAP", byte(v), 0x15}, Detect{"SAP", byte(v), 0x04})
-	}
-	Register(izarv2)
-}
+func init() { Register(izarv2) }
 
 // izarv2Keys are the default PRIOS keys, each 8 bytes folded to 32 bits
 // (the high half XOR the low half).

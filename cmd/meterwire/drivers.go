@@ -71,5 +71,8 @@ func detects(d *driver.Driver) string {
 	for _, m := range d.Detect {
 		s = append(s, fmt.Sprintf("%s v%02X %s", m.Manufacturer, m.Version, wmbus.DeviceTypeName(m.Type)))
 	}
+	for _, m := range d.AnyVersion {
+		s = append(s, fmt.Sprintf("%s any version %s", m.Manufacturer, wmbus.DeviceTypeName(m.Type)))
+	}
 	return strings.Join(s, ", ")
 }
